@@ -1,0 +1,16 @@
+import { count, gte, isNull } from 'drizzle-orm'
+import { auditLog, sessions, users } from '../../db/schema'
+import { getDb } from '../db.server'
+
+/** Headline counts for the dashboard. */
+export async function getWorkspaceSummary() {
+  const db = getDb()
+  const startOfDay = new Date()
+  startOfDay.setUTCHours(0, 0, 0, 0)
+  const [[people], [active], [audits]] = await Promise.all([
+    db.select({ n: count() }).from(users).where(isNull(users.disabledAt)),
+    db.select({ n: count() }).from(sessions).where(gte(sessions.expiresAt, Math.floor(Date.now() / 1000))),
+    db.select({ n: count() }).from(auditLog).where(gte(auditLog.at, startOfDay)),
+  ])
+  return { users: people.n, activeSessions: active.n, auditEventsToday: audits.n }
+}
