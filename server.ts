@@ -12,7 +12,7 @@ import helmet from 'helmet'
 import { pinoHttp } from 'pino-http'
 import { parseEnv, EnvError, type Env } from './app/env.server'
 import { singleton } from './app/utils/singleton.server'
-import { closeDatabase, configureDatabase, getClient, getDb, isDatabaseReady } from './app/db.server'
+import { closeDatabase, configureDatabase, ensureDatabaseDirectory, getClient, getDb, isDatabaseReady } from './app/db.server'
 import { getLogger } from './app/observability/logger.server'
 import { runWithRequestContext, type RequestContext } from './app/observability/request-context.server'
 import { crossSiteRefusal } from './app/auth/csrf.server'
@@ -56,6 +56,11 @@ async function importBuild(): Promise<ServerBuild> {
 }
 
 async function prepareDatabase(env: Env) {
+  try {
+    ensureDatabaseDirectory(env.DATABASE_URL)
+  } catch (error) {
+    fail(`cannot create the database directory for DATABASE_URL=${env.DATABASE_URL}: ${(error as Error).message.split('\n')[0]}`)
+  }
   try {
     await getClient().execute('SELECT 1')
   } catch (error) {

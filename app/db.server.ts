@@ -22,12 +22,17 @@ function localPath(url: string): string | undefined {
   return rest === ':memory:' ? undefined : rest
 }
 
-/** Opens a client for the configured database; creates the directory of an embedded file. */
+/** Creates the directory of an embedded database file, if the URL names one. */
+export function ensureDatabaseDirectory(url: string) {
+  const file = localPath(url)
+  if (file) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+}
+
+/** Opens a client for the configured database. */
 export function openDatabase(
   env: Pick<Env, 'DATABASE_URL' | 'DATABASE_AUTH_TOKEN' | 'DATABASE_ENCRYPTION_KEY' | 'DATABASE_SYNC_URL'>,
 ): DatabaseHandle {
-  const file = localPath(env.DATABASE_URL)
-  if (file) mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  ensureDatabaseDirectory(env.DATABASE_URL)
   const client = createClient({
     url: env.DATABASE_URL,
     authToken: env.DATABASE_AUTH_TOKEN,

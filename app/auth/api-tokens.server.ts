@@ -6,7 +6,7 @@ import { recordAudit, type AuditActor } from './audit.server'
 import type { Role } from './permissions'
 
 export const TOKEN_PREFIX = 'inq_'
-export const MAX_TOKEN_DAYS = 365
+export { MAX_TOKEN_DAYS } from './limits'
 const LAST_USED_RESOLUTION_MS = 60 * 1000
 
 export interface CreatedToken {

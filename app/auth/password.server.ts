@@ -5,7 +5,7 @@ const ARGON2ID = 2 // Algorithm.Argon2id (a const enum, which isolated modules c
 // OWASP's minimum for argon2id.
 const ARGON2_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
-export const MIN_PASSWORD_LENGTH = 12
+export { MIN_PASSWORD_LENGTH } from './schemas'
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_OPTIONS)

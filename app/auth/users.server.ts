@@ -2,6 +2,7 @@ import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm'
 import { users, type Role } from '../../db/schema'
 import { getDb } from '../db.server'
 import { newId } from '../utils/crypto.server'
+import { isUniqueViolation } from '../utils/db-errors.server'
 import { hashPassword } from './password.server'
 
 export function normalizeEmail(email: string) {
@@ -30,7 +31,7 @@ export async function createUser(input: { email: string; name?: string; role: Ro
       .returning()
     return row
   } catch (error) {
-    if (String((error as Error).message).includes('UNIQUE')) throw new DuplicateEmailError(`${email} already has an account`)
+    if (isUniqueViolation(error)) throw new DuplicateEmailError(`${email} already has an account`)
     throw error
   }
 }

@@ -58,6 +58,11 @@ export default function LoginPage() {
     <main className="mx-auto mt-12 max-w-sm">
       <h1 className="page-title">Log in to Inquest</h1>
       <p className="mt-1 text-zinc-500">Find out why the build went red.</p>
+      {searchParams.get('loggedOut') ? (
+        <p role="status" className="mt-4 text-sm text-emerald-700 dark:text-emerald-300">
+          You are logged out.
+        </p>
+      ) : null}
       <Form method="post" className="card mt-6 space-y-4 p-5" {...getFormProps(form)}>
         <FormErrors id={form.errorId} errors={form.errors} />
         <Field label="Email" htmlFor={fields.email.id} errorId={fields.email.errorId} errors={fields.email.errors}>

@@ -12,5 +12,5 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const actor = await requirePermission(request, access.action)
-  return redirect('/login', { headers: { 'Set-Cookie': await logout(actor) } })
+  return redirect('/login?loggedOut=1', { headers: { 'Set-Cookie': await logout(actor) } })
 }

@@ -1,0 +1,90 @@
+import type { ParseArgsConfig } from 'node:util'
+import { z } from 'zod'
+import { createApiToken } from '../app/auth/api-tokens.server'
+import { MAX_TOKEN_DAYS } from '../app/auth/limits'
+import { newPasswordSchema } from '../app/auth/schemas'
+import { createUser, DuplicateEmailError, findUserByEmail } from '../app/auth/users.server'
+import { closeDatabase, configureDatabase, getClient, getDb } from '../app/db.server'
+import { getEnv } from '../app/env.server'
+import { migrateDatabase } from '../db/migrate'
+
+export class CliError extends Error {
+  name = 'CliError'
+}
+
+interface Command {
+  usage: string
+  options: NonNullable<ParseArgsConfig['options']>
+  run: (values: Record<string, string | boolean | undefined>) => Promise<string>
+}
+
+const roleSchema = z.enum(['admin', 'engineer', 'viewer'])
+
+function required(values: Record<string, string | boolean | undefined>, name: string): string {
+  const value = values[name]
+  if (typeof value !== 'string' || value.trim() === '') throw new CliError(`--${name} is required`)
+  return value.trim()
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown, option: string): T {
+  const result = schema.safeParse(value)
+  if (!result.success) throw new CliError(`--${option}: ${result.error.issues[0]?.message}`)
+  return result.data
+}
+
+async function requireUser(email: string) {
+  const user = await findUserByEmail(email)
+  if (!user) throw new CliError(`no user with email ${email}`)
+  return user
+}
+
+const CLI_ACTOR = { label: 'cli' }
+
+export const COMMANDS: Record<string, Command> = {
+  'user:create': {
+    usage: '--email EMAIL --role admin|engineer|viewer [--name NAME] [--password PASSWORD]',
+    options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+    async run(values) {
+      const email = check(z.string().email('not a valid email address'), required(values, 'email'), 'email')
+      const role = check(roleSchema, required(values, 'role'), 'role')
+      const password = values.password === undefined ? undefined : check(newPasswordSchema, values.password, 'password')
+      if (!password) throw new CliError('--password is required (at least 12 characters)')
+      try {
+        const user = await createUser({ email, role, name: typeof values.name === 'string' ? values.name : undefined, password })
+        const { recordAudit } = await import('../app/auth/audit.server')
+        await recordAudit({ action: 'user.create', actor: CLI_ACTOR, targetType: 'user', targetId: user.id, detail: { email, role } })
+        return `created ${role} ${email} (id ${user.id})`
+      } catch (error) {
+        if (error instanceof DuplicateEmailError) throw new CliError(error.message)
+        throw error
+      }
+    },
+  },
+  'token:create': {
+    usage: `--email EMAIL --scope read|read+write --days 1-${MAX_TOKEN_DAYS} [--name NAME]   (prints the token)`,
+    options: { email: { type: 'string' }, scope: { type: 'string' }, days: { type: 'string' }, name: { type: 'string' } },
+    async run(values) {
+      const user = await requireUser(required(values, 'email'))
+      if (user.disabledAt) throw new CliError(`${user.email} is disabled`)
+      const scope = check(z.enum(['read', 'read+write']), required(values, 'scope'), 'scope')
+      const days = check(z.coerce.number().int().min(1).max(MAX_TOKEN_DAYS), required(values, 'days'), 'days')
+      const name = typeof values.name === 'string' && values.name.trim() ? values.name.trim() : `cli ${new Date().toISOString().slice(0, 10)}`
+      const created = await createApiToken({ userId: user.id, name, scope, days }, CLI_ACTOR)
+      return created.token
+    },
+  },
+}
+
+/** Opens the database (migrating it), runs one command, closes the database. */
+export async function runCommand(name: string, values: Record<string, string | boolean | undefined>): Promise<string> {
+  const command = COMMANDS[name]
+  if (!command) throw new CliError(`unknown command "${name}"`)
+  const env = getEnv()
+  await configureDatabase(getClient(), env.DATABASE_URL)
+  await migrateDatabase(getDb())
+  try {
+    return await command.run(values)
+  } finally {
+    closeDatabase()
+  }
+}
