@@ -60,6 +60,52 @@ export function openApiDocument(serverUrl: string) {
       },
     },
     paths: {
+      '/audit-events': {
+        get: {
+          operationId: 'listAuditEvents',
+          summary: 'Security-relevant events, newest first (admin)',
+          parameters: [
+            { name: 'actorEmail', in: 'query', schema: { type: 'string', format: 'email' } },
+            { name: 'action', in: 'query', schema: { type: 'string' }, examples: { login: { value: 'login.failure' } } },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'before', in: 'query', description: 'Keyset cursor: `nextBefore` of the previous page', schema: { type: 'integer' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          ],
+          responses: {
+            '200': {
+              description: 'A page of events',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      events: { type: 'array', items: { type: 'object' } },
+                      nextBefore: { type: ['integer', 'null'] },
+                    },
+                  },
+                },
+              },
+            },
+            '400': { description: 'Bad query', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '401': { $ref: '#/components/responses/Unauthorized' },
+            '403': { $ref: '#/components/responses/Forbidden' },
+          },
+        },
+      },
+      '/tokens/{id}': {
+        delete: {
+          operationId: 'revokeToken',
+          summary: "Revoke one of the caller's own tokens (needs read+write)",
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '204': { description: 'Revoked' },
+            '401': { $ref: '#/components/responses/Unauthorized' },
+            '403': { $ref: '#/components/responses/Forbidden' },
+            '404': { description: 'No live token of yours has that id', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          },
+        },
+      },
       '/me': {
         get: {
           operationId: 'getMe',

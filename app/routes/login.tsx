@@ -1,6 +1,6 @@
 import { getFormProps, getInputProps, useForm } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
 import { Field, FormErrors } from '../components/forms/field'
 import { GeneralErrorBoundary } from '../components/error-boundary'
@@ -13,6 +13,14 @@ import { DEMO_PASSWORD, DEMO_USERS } from '../../db/seed-accounts'
 export const access = { loader: 'public', action: 'public' } as const
 
 export const meta: MetaFunction = () => [{ title: 'Log in · Inquest' }]
+
+// A refused login's Retry-After reaches the document response.
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const headers = new Headers()
+  const retryAfter = actionHeaders.get('Retry-After')
+  if (retryAfter) headers.set('Retry-After', retryAfter)
+  return headers
+}
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const actor = await getOptionalActor(request)
