@@ -141,6 +141,8 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
         },
       },
       strictTransportSecurity: env.NODE_ENV === 'production',
+      // With no-referrer, Chromium sends `Origin: null` on same-site form posts, which the origin check must refuse.
+      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
       crossOriginEmbedderPolicy: false,
     }),
   )

@@ -2,7 +2,8 @@ import { Authenticator } from 'remix-auth'
 import { FormStrategy } from 'remix-auth-form'
 import type { Submission } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
-import { z } from 'zod'
+import type { z } from 'zod'
+import { loginSchema } from './schemas'
 import { getRequestContext } from '../observability/request-context.server'
 import { recordAudit } from './audit.server'
 import { verifyPassword } from './password.server'
@@ -10,14 +11,6 @@ import { LOGIN_FAILURES, clearRateLimit, hitRateLimit, peekRateLimit } from './r
 import { createSession } from './session.server'
 import { findUserByEmail, normalizeEmail } from './users.server'
 import { singleton } from '../utils/singleton.server'
-
-export const loginSchema = z.object({
-  email: z.string({ required_error: 'Enter your email' }).trim().email('Enter a valid email address'),
-  password: z.string({ required_error: 'Enter your password' }).max(1000),
-  redirectTo: z.string().optional(),
-  // A honeypot: people leave it empty, form-filling bots do not.
-  website: z.string().max(0, 'Leave this field empty').optional(),
-})
 
 export const LOGIN_FAILED_MESSAGE = 'That email and password do not match an active account.'
 

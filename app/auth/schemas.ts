@@ -29,3 +29,11 @@ export const createTokenSchema = z.object({
     .min(1, 'At least 1 day')
     .max(MAX_TOKEN_DAYS, `At most ${MAX_TOKEN_DAYS} days (one year)`),
 })
+
+export const loginSchema = z.object({
+  email: z.string({ required_error: 'Enter your email' }).trim().email('Enter a valid email address'),
+  password: z.string({ required_error: 'Enter your password' }).max(1000),
+  redirectTo: z.string().optional(),
+  // A honeypot: people leave it empty, form-filling bots do not.
+  website: z.string().max(0, 'Leave this field empty').optional(),
+})
