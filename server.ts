@@ -120,7 +120,9 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
         res.setHeader('X-Request-Id', id)
         return id
       },
-      customProps: (_req, res) => ({ userId: (res as Response).locals?.context?.userId }),
+      // The user is known only once a route has authenticated, so it joins the line at the end.
+      customSuccessObject: (_req, res, value) => ({ ...value, userId: (res as Response).locals?.context?.userId }),
+      customErrorObject: (_req, res, _error, value) => ({ ...value, userId: (res as Response).locals?.context?.userId }),
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
         req: (req) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
@@ -147,9 +149,6 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
     }),
   )
   app.use(compression())
-  app.use('/build', express.static(path.join(ROOT, 'public', 'build'), { immutable: true, maxAge: '1y' }))
-  app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }))
-
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' })
   })
@@ -157,6 +156,9 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
     const ready = await isDatabaseReady()
     res.set('Cache-Control', 'no-store').status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unavailable' })
   })
+
+  app.use('/build', express.static(path.join(ROOT, 'public', 'build'), { immutable: true, maxAge: '1y' }))
+  app.use(express.static(path.join(ROOT, 'public'), { maxAge: '1h' }))
 
   app.use(bodyLimit)
   app.use((req, res, next) => {

@@ -37,8 +37,8 @@ const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10)
 const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 2)
 // Each target runs in ROUNDS slices of SLICE_SECONDS, the targets taking turns in a rotating order,
 // so that a burst of noise from the rest of the machine hits every target alike.
-const ROUNDS = envNumber('BENCH_ROUNDS', 4)
-const SLICE_SECONDS = envNumber('BENCH_SLICE_SECONDS', 2)
+const ROUNDS = envNumber('BENCH_ROUNDS', 8)
+const SLICE_SECONDS = envNumber('BENCH_SLICE_SECONDS', 1.25)
 
 interface Tally {
   latencies: number[]
@@ -50,10 +50,13 @@ interface Tally {
 
 function fire(url: string, headers: Record<string, string>, seconds: number, tally?: Tally): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const instance = autocannon({ url, headers, connections: CONNECTIONS, duration: seconds, timeout: 10 }, (error, result) => {
-      if (error) reject(error)
-      else resolve(result)
-    })
+    const instance = autocannon(
+      { url, headers, connections: CONNECTIONS, duration: seconds, timeout: 10 },
+      (error, result) => {
+        if (error) reject(error)
+        else resolve(result)
+      },
+    )
     if (tally) {
       instance.on('response', (_client, statusCode, _bytes, responseTime) => {
         tally.latencies.push(responseTime)
@@ -70,7 +73,11 @@ async function probe(server: BenchServer, target: PageTarget, headers: Record<st
   await response.arrayBuffer()
   if (response.status !== expected) {
     const location = response.headers.get('location')
-    const hint = location?.startsWith('/login') ? ' (a redirect to /login: the session cookie was refused)' : ''
+    const hint = !location?.startsWith('/login')
+      ? ''
+      : target.as
+        ? ' (a redirect to /login: the session cookie was refused)'
+        : ' (a redirect to /login: the page needs a login; set `as`)'
     throw new Error(
       `${target.name}: expected ${expected}, got ${response.status}${location ? ` to ${location}` : ''}${hint}\nServer log:\n${server.logTail()}`,
     )
@@ -119,14 +126,18 @@ export async function run(): Promise<BenchRow[]> {
       const expected = target.expect ?? 200
       const wrong = [...tally.statuses].filter(([status]) => status !== expected)
       if (wrong.length || tally.errors || tally.timeouts || tally.latencies.length === 0) {
-        const redirected = target.as && tally.statuses.has(302) ? ' (302s on a logged-in page: the session cookie was refused)' : ''
+        const redirected =
+          target.as && tally.statuses.has(302) ? ' (302s on a logged-in page: the session cookie was refused)' : ''
         problems.push(
           `${target.name}: expected ${expected} for every response; got ${describeStatuses(tally.statuses) || 'no responses'}, ` +
             `${tally.errors} connection errors, ${tally.timeouts} timeouts${redirected}`,
         )
       }
     }
-    if (problems.length) throw new Error(`pages: responses were not what the run expects:\n  ${problems.join('\n  ')}\nServer log:\n${server.logTail()}`)
+    if (problems.length)
+      throw new Error(
+        `pages: responses were not what the run expects:\n  ${problems.join('\n  ')}\nServer log:\n${server.logTail()}`,
+      )
 
     const rate = (target: PageTarget) => {
       const tally = tallies.get(target) as Tally

@@ -55,7 +55,9 @@ async function runChild(file: string) {
 function runInChild(file: string): Promise<BenchRow[]> {
   return new Promise((resolve, reject) => {
     // fork inherits this process's execArgv, which carries tsx's loader.
-    const child = fork(fileURLToPath(import.meta.url), ['--child', file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const child = fork(fileURLToPath(import.meta.url), ['--child', file], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     let message: ChildMessage | undefined
     const timer = setTimeout(() => {
       process.stderr.write(`  ${file}: over ${BENCHMARK_TIMEOUT_MS / 1000} s, stopping it\n`)
@@ -67,15 +69,22 @@ function runInChild(file: string): Promise<BenchRow[]> {
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
       if (message?.ok) resolve(message.rows)
-      else reject(new Error(message?.error ?? `the benchmark process ended (${signal ?? `exit ${code}`}) without results`))
+      else
+        reject(new Error(message?.error ?? `the benchmark process ended (${signal ?? `exit ${code}`}) without results`))
     })
   })
 }
 
 function gitCommit(): string | null {
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
     return dirty ? `${commit}+dirty` : commit
   } catch {
     return null
@@ -113,15 +122,21 @@ async function main(filters: string[]) {
   }
   const finishedAt = new Date()
 
-  const lines = formatTable(outcomes.flatMap((outcome) => outcome.rows.map((row) => ({ benchmark: outcome.name, ...row }))))
+  const lines = formatTable(
+    outcomes.flatMap((outcome) => outcome.rows.map((row) => ({ benchmark: outcome.name, ...row }))),
+  )
   const cpus = os.cpus()
   const header =
     `Inquest benchmarks · ${startedAt.toISOString()} · node ${process.version} · ${cpus.length}× ${cpus[0]?.model.trim() ?? 'cpu'}` +
-    ` · ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s`
+    ` · ${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s` +
+    // Above the core count, other processes were competing: trust ratios, not absolute figures.
+    ` · load ${os.loadavg()[0].toFixed(1)} (1 min)`
   process.stdout.write(`\n${header}\n\n${lines.join('\n')}\n`)
   const failed = outcomes.filter((outcome) => outcome.error)
   for (const outcome of failed) process.stdout.write(`\n${outcome.name}: FAILED: ${outcome.error}\n`)
-  const missed = outcomes.flatMap((outcome) => outcome.rows.filter((row) => row.check?.startsWith('MISSED')).map((row) => `${outcome.name}: ${row.case}`))
+  const missed = outcomes.flatMap((outcome) =>
+    outcome.rows.filter((row) => row.check?.startsWith('MISSED')).map((row) => `${outcome.name}: ${row.case}`),
+  )
   if (missed.length) process.stdout.write(`\nTargets missed (figures, not failures): ${missed.join('; ')}\n`)
 
   mkdirSync(path.dirname(RESULTS_FILE), { recursive: true })
@@ -129,7 +144,13 @@ async function main(filters: string[]) {
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     commit: gitCommit(),
-    machine: { node: process.version, platform: `${process.platform} ${os.release()}`, cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? null, loadavg: os.loadavg() },
+    machine: {
+      node: process.version,
+      platform: `${process.platform} ${os.release()}`,
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model.trim() ?? null,
+      loadavg: os.loadavg(),
+    },
     filters,
     benchmarks: outcomes,
   }

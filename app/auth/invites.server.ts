@@ -18,12 +18,14 @@ export const INVITE_LIFETIME_MS = 72 * 60 * 60 * 1000
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,128}$/
 
 /** The email belongs to someone who has accepted an invite (or been disabled): not invitable again. */
-export class EmailTakenError extends Error {
+class EmailTakenError extends Error {
   name = 'EmailTakenError'
 }
 
 export interface CreatedInvite {
+  ok: true
   userId: string
+  email: string
   /** The plain token; it exists only in this return value and the link. */
   token: string
   url: string
@@ -40,7 +42,10 @@ export function inviteUrl(token: string) {
  * Invites a person: creates the user without a password (or, for someone invited before who has not
  * accepted, updates name and role and replaces the old invite) and a new single-use link.
  */
-export async function inviteUser(input: { email: string; name: string; role: Role }, actor: AuditActor): Promise<CreatedInvite> {
+export async function inviteUser(
+  input: { email: string; name: string; role: Role },
+  actor: AuditActor,
+): Promise<CreatedInvite | { ok: false; reason: 'email_taken'; message: string }> {
   const email = normalizeEmail(input.email)
   const name = input.name.trim()
   const token = newSecret()
@@ -65,21 +70,31 @@ export async function inviteUser(input: { email: string; name: string; role: Rol
         userId = newId()
         await tx.insert(users).values({ id: userId, email, name, role: input.role, passwordHash: null })
       }
-      await tx.insert(invites).values({ id: newId(), userId, tokenHash: sha256Hex(token), invitedBy: actor.userId ?? null, expiresAt })
+      await tx
+        .insert(invites)
+        .values({ id: newId(), userId, tokenHash: sha256Hex(token), invitedBy: actor.userId ?? null, expiresAt })
       await recordAudit(
-        { action: 'user.invite', actor, targetType: 'user', targetId: userId, detail: { email, role: input.role, reinvite: Boolean(existing) } },
+        {
+          action: 'user.invite',
+          actor,
+          targetType: 'user',
+          targetId: userId,
+          detail: { email, role: input.role, reinvite: Boolean(existing) },
+        },
         tx,
       )
       return { userId, reinvited: Boolean(existing) }
     })
   } catch (error) {
-    if (isUniqueViolation(error)) throw new EmailTakenError(`${email} already has an account`)
+    if (error instanceof EmailTakenError || isUniqueViolation(error)) {
+      return { ok: false, reason: 'email_taken', message: 'That email already has an account' }
+    }
     throw error
   }
   const url = inviteUrl(token)
   // Until mail exists, the log is the second place the link can be found. `*.token` is redacted, the URL is not: on purpose.
   getLogger().info({ inviteUrl: url, email }, 'invite created')
-  return { ...outcome, token, url, expiresAt }
+  return { ok: true, ...outcome, email, token, url, expiresAt }
 }
 
 export type InviteLookup =
@@ -111,7 +126,14 @@ export async function findInvite(token: string, now = new Date()): Promise<Invit
   if (row.usedAt || row.expiresAt.getTime() <= now.getTime() || row.passwordHash !== null || row.disabledAt) {
     return { status: 'spent' }
   }
-  return { status: 'valid', inviteId: row.inviteId, userId: row.userId, email: row.email, name: row.name, expiresAt: row.expiresAt }
+  return {
+    status: 'valid',
+    inviteId: row.inviteId,
+    userId: row.userId,
+    email: row.email,
+    name: row.name,
+    expiresAt: row.expiresAt,
+  }
 }
 
 export type InviteAcceptance = { ok: true; userId: string; cookie: string } | { ok: false; reason: 'unknown' | 'spent' }
@@ -140,9 +162,18 @@ export async function acceptInvite(token: string, password: string): Promise<Inv
       )
       .returning({ id: invites.id, userId: invites.userId })
     if (!claimed) return null
-    await tx.update(users).set({ passwordHash }).where(and(eq(users.id, claimed.userId), isNull(users.passwordHash)))
+    await tx
+      .update(users)
+      .set({ passwordHash })
+      .where(and(eq(users.id, claimed.userId), isNull(users.passwordHash)))
     await recordAudit(
-      { action: 'invite.accept', actor: { userId: claimed.userId }, targetType: 'user', targetId: claimed.userId, detail: { invite: claimed.id } },
+      {
+        action: 'invite.accept',
+        actor: { userId: claimed.userId },
+        targetType: 'user',
+        targetId: claimed.userId,
+        detail: { invite: claimed.id },
+      },
       tx,
     )
     return claimed.userId

@@ -17,7 +17,8 @@ export interface Actor {
 
 type Resolution = { actor: Actor } | { actor: null; tokenError?: string }
 
-// Loaders of one request (root + route) share one authentication.
+// Loaders of one request (root + route) share one authentication: Remix hands each loader its own
+// Request object, so the request context carries it; the WeakMap serves calls outside a server.
 const resolved = new WeakMap<Request, Promise<Resolution>>()
 
 function isApiRequest(request: Request) {
@@ -56,6 +57,11 @@ async function resolve(request: Request): Promise<Resolution> {
 }
 
 function resolveOnce(request: Request): Promise<Resolution> {
+  const context = getRequestContext()
+  if (context) {
+    context.auth ??= resolve(request)
+    return context.auth as Promise<Resolution>
+  }
   let pending = resolved.get(request)
   if (!pending) {
     pending = resolve(request)

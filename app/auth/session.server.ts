@@ -1,7 +1,7 @@
 // The only module that knows Lucia. Replacing Lucia (deprecated upstream) means replacing this file.
 import { DrizzleSQLiteAdapter } from '@lucia-auth/adapter-drizzle'
-import { and, desc, eq, ne } from 'drizzle-orm'
-import { Lucia, TimeSpan, type Adapter, type DatabaseSession } from 'lucia'
+import { and, desc, eq, lte, ne, or, sql } from 'drizzle-orm'
+import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from 'lucia'
 import { sessions, users } from '../../db/schema'
 import { getDb, type Database } from '../db.server'
 import { getEnv } from '../env.server'
@@ -21,11 +21,44 @@ const LAST_SEEN_RESOLUTION_MS = 60 * 1000
  * would carry the hash.
  */
 class HashedSessionAdapter implements Adapter {
-  constructor(private inner: Adapter) {}
+  // The hot path of every request: one prepared join that never loads the password hash.
+  private sessionAndUser
 
-  async getSessionAndUser(sessionId: string) {
-    const [session, user] = await this.inner.getSessionAndUser(sha256Hex(sessionId))
-    return [session ? { ...session, id: sessionId } : null, user] as [DatabaseSession | null, typeof user]
+  constructor(
+    private inner: Adapter,
+    db: Database,
+  ) {
+    this.sessionAndUser = db
+      .select({
+        userId: sessions.userId,
+        expiresAt: sessions.expiresAt,
+        createdAt: sessions.createdAt,
+        lastSeenAt: sessions.lastSeenAt,
+        ip: sessions.ip,
+        userAgent: sessions.userAgent,
+        email: users.email,
+        name: users.name,
+        role: users.role,
+        disabledAt: users.disabledAt,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.id, sql.placeholder('id')))
+      .prepare()
+  }
+
+  async getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
+    const row = await this.sessionAndUser.get({ id: sha256Hex(sessionId) })
+    if (!row) return [null, null]
+    return [
+      {
+        id: sessionId,
+        userId: row.userId,
+        expiresAt: new Date(row.expiresAt * 1000),
+        attributes: { createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, ip: row.ip, userAgent: row.userAgent },
+      },
+      { id: row.userId, attributes: { email: row.email, name: row.name, role: row.role, disabledAt: row.disabledAt } },
+    ]
   }
   getUserSessions(userId: string) {
     return this.inner.getUserSessions(userId)
@@ -48,7 +81,7 @@ class HashedSessionAdapter implements Adapter {
 }
 
 function createLucia(db: Database, production: boolean) {
-  const adapter = new HashedSessionAdapter(new DrizzleSQLiteAdapter(db, sessions, users))
+  const adapter = new HashedSessionAdapter(new DrizzleSQLiteAdapter(db, sessions, users), db)
   return new Lucia(adapter, {
     sessionExpiresIn: SESSION_LIFETIME,
     sessionCookie: {
@@ -134,6 +167,15 @@ export async function validateSession(sessionId: string): Promise<ValidSession |
 /** Starts a new session (never reuses one) and returns its Set-Cookie value. */
 export async function createSession(userId: string, meta: { ip?: string | null; userAgent?: string | null }) {
   const now = Date.now()
+  // Housekeeping on the way in: the user's expired and idle sessions go.
+  await getDb()
+    .delete(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        or(lte(sessions.expiresAt, Math.floor(now / 1000)), lte(sessions.lastSeenAt, now - SESSION_IDLE_LIMIT_MS)),
+      ),
+    )
   const session = await lucia().createSession(userId, {
     createdAt: now,
     lastSeenAt: now,

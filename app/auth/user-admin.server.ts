@@ -29,7 +29,9 @@ export async function listUsersForAdmin(now = Date.now()) {
       disabledAt: users.disabledAt,
       createdAt: users.createdAt,
       hasPassword: sql<number>`${users.passwordHash} is not null`,
-      inviteExpiresAt: sql<number | null>`(select max(i.expires_at) from invites i where i.user_id = "users"."id" and i.used_at is null)`,
+      inviteExpiresAt: sql<
+        number | null
+      >`(select max(i.expires_at) from invites i where i.user_id = "users"."id" and i.used_at is null)`,
     })
     .from(users)
     .orderBy(asc(users.email))
@@ -61,7 +63,13 @@ export async function changeUserRole(userId: string, role: Role, actor: Actor): 
     const updated = await tx
       .update(users)
       .set({ role })
-      .where(and(eq(users.id, userId), eq(users.role, target.role), demotesActiveAdmin ? anotherActiveAdmin(userId) : undefined))
+      .where(
+        and(
+          eq(users.id, userId),
+          eq(users.role, target.role),
+          demotesActiveAdmin ? anotherActiveAdmin(userId) : undefined,
+        ),
+      )
       .returning({ id: users.id })
     if (updated.length === 0) return { ok: false, reason: 'last_admin' }
     await recordAudit(
@@ -102,7 +110,13 @@ export async function disableUser(userId: string, actor: Actor): Promise<AdminCh
     if (updated.length === 0) return { ok: false, reason: 'last_admin' }
     await revokeAllTokensOf(userId, tx)
     await recordAudit(
-      { action: 'user.disable', actor: auditActorOf(actor), targetType: 'user', targetId: userId, detail: { email: target.email } },
+      {
+        action: 'user.disable',
+        actor: auditActorOf(actor),
+        targetType: 'user',
+        targetId: userId,
+        detail: { email: target.email },
+      },
       tx,
     )
     return { ok: true, changed: true }
@@ -116,12 +130,21 @@ export async function disableUser(userId: string, actor: Actor): Promise<AdminCh
 /** Re-enables an account. Its ended sessions and revoked tokens stay ended. */
 export async function enableUser(userId: string, actor: Actor): Promise<AdminChange> {
   return getDb().transaction(async (tx): Promise<AdminChange> => {
-    const [target] = await tx.select({ email: users.email, disabledAt: users.disabledAt }).from(users).where(eq(users.id, userId))
+    const [target] = await tx
+      .select({ email: users.email, disabledAt: users.disabledAt })
+      .from(users)
+      .where(eq(users.id, userId))
     if (!target) return { ok: false, reason: 'not_found' }
     if (!target.disabledAt) return { ok: true, changed: false }
     await tx.update(users).set({ disabledAt: null }).where(eq(users.id, userId))
     await recordAudit(
-      { action: 'user.enable', actor: auditActorOf(actor), targetType: 'user', targetId: userId, detail: { email: target.email } },
+      {
+        action: 'user.enable',
+        actor: auditActorOf(actor),
+        targetType: 'user',
+        targetId: userId,
+        detail: { email: target.email },
+      },
       tx,
     )
     return { ok: true, changed: true }
@@ -150,7 +173,11 @@ export async function listLiveSessions(currentSessionId?: string, now = Date.now
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
-      and(gt(sessions.expiresAt, Math.floor(now / 1000)), gt(sessions.lastSeenAt, now - SESSION_IDLE_LIMIT_MS), isNull(users.disabledAt)),
+      and(
+        gt(sessions.expiresAt, Math.floor(now / 1000)),
+        gt(sessions.lastSeenAt, now - SESSION_IDLE_LIMIT_MS),
+        isNull(users.disabledAt),
+      ),
     )
     .orderBy(desc(sessions.lastSeenAt))
     .limit(1000)
@@ -164,7 +191,10 @@ export async function listLiveSessions(currentSessionId?: string, now = Date.now
 }
 
 /** Ends anyone's session by its handle (first 16 hex digits of the stored hash). */
-export async function endSessionAsAdmin(handle: string, actor: Actor): Promise<{ ok: true; ownerId: string } | { ok: false }> {
+export async function endSessionAsAdmin(
+  handle: string,
+  actor: Actor,
+): Promise<{ ok: true; ownerId: string } | { ok: false }> {
   if (!HANDLE_PATTERN.test(handle)) return { ok: false }
   return getDb().transaction(async (tx) => {
     const matches = await tx
@@ -178,7 +208,13 @@ export async function endSessionAsAdmin(handle: string, actor: Actor): Promise<{
     const [match] = matches
     await tx.delete(sessions).where(eq(sessions.id, match.id))
     await recordAudit(
-      { action: 'session.end', actor: auditActorOf(actor), targetType: 'session', targetId: handle, detail: { owner: match.userId, ownerEmail: match.email } },
+      {
+        action: 'session.end',
+        actor: auditActorOf(actor),
+        targetType: 'session',
+        targetId: handle,
+        detail: { owner: match.userId, ownerEmail: match.email },
+      },
       tx,
     )
     return { ok: true as const, ownerId: match.userId }
@@ -199,7 +235,10 @@ export async function listAllTokens(now = Date.now()) {
 }
 
 /** Revokes anyone's token. `revokeApiToken` records the audit entry. */
-export async function revokeTokenAsAdmin(tokenId: string, actor: Actor): Promise<'revoked' | 'already_revoked' | 'not_found'> {
+export async function revokeTokenAsAdmin(
+  tokenId: string,
+  actor: Actor,
+): Promise<'revoked' | 'already_revoked' | 'not_found'> {
   if (await revokeApiToken(tokenId, auditActorOf(actor))) return 'revoked'
   const [row] = await getDb().select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.id, tokenId))
   return row ? 'already_revoked' : 'not_found'
@@ -214,11 +253,20 @@ export const AUDIT_CSV_MAX_ROWS = 50_000
 const isoDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date as YYYY-MM-DD')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), 'Not a real date')
+  .refine(
+    (value) =>
+      !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value),
+    'Not a real date',
+  )
 
 const auditQuerySchema = z.object({
   actor: z.string().trim().toLowerCase().max(254, 'Too long').email('Enter a whole email address').optional(),
-  action: z.string().trim().max(100, 'Too long').regex(/^[a-z0-9_.:-]+$/, 'Not an action name').optional(),
+  action: z
+    .string()
+    .trim()
+    .max(100, 'Too long')
+    .regex(/^[a-z0-9_.:-]+$/, 'Not an action name')
+    .optional(),
   from: isoDay.optional(),
   to: isoDay.optional(),
   before: z.coerce.number().int().positive().optional(),
@@ -234,7 +282,12 @@ export function parseAuditQuery(searchParams: URLSearchParams) {
   const errors: Partial<Record<keyof AuditQueryValues | 'before', string>> = {}
   const filter: Omit<AuditFilter, 'limit'> = {}
   const raw = (name: string) => searchParams.get(name)?.trim() || undefined
-  const values: AuditQueryValues = { actor: raw('actor') ?? '', action: raw('action') ?? '', from: raw('from') ?? '', to: raw('to') ?? '' }
+  const values: AuditQueryValues = {
+    actor: raw('actor') ?? '',
+    action: raw('action') ?? '',
+    from: raw('from') ?? '',
+    to: raw('to') ?? '',
+  }
   for (const key of ['actor', 'action', 'from', 'to', 'before'] as const) {
     const field = auditQuerySchema.shape[key].safeParse(raw(key))
     if (!field.success) {
@@ -258,12 +311,19 @@ export function parseAuditQuery(searchParams: URLSearchParams) {
 
 async function describeAuditRows(rows: Awaited<ReturnType<typeof listAudit>>) {
   const tokenIds = [...new Set(rows.map((row) => row.actorTokenId).filter((id): id is string => Boolean(id)))]
-  const targetUserIds = [...new Set(rows.filter((row) => row.targetType === 'user' && row.targetId).map((row) => row.targetId!))]
+  const targetUserIds = [
+    ...new Set(rows.filter((row) => row.targetType === 'user' && row.targetId).map((row) => row.targetId!)),
+  ]
   const [tokens, targets] = await Promise.all([
     tokenIds.length
-      ? getDb().select({ id: apiTokens.id, prefix: apiTokens.prefix, name: apiTokens.name }).from(apiTokens).where(inArray(apiTokens.id, tokenIds))
+      ? getDb()
+          .select({ id: apiTokens.id, prefix: apiTokens.prefix, name: apiTokens.name })
+          .from(apiTokens)
+          .where(inArray(apiTokens.id, tokenIds))
       : [],
-    targetUserIds.length ? getDb().select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, targetUserIds)) : [],
+    targetUserIds.length
+      ? getDb().select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, targetUserIds))
+      : [],
   ])
   const tokenLabel = new Map(tokens.map((token) => [token.id, `${token.prefix}… (${token.name})`]))
   const targetEmail = new Map(targets.map((user) => [user.id, user.email]))
@@ -281,7 +341,8 @@ async function describeAuditRows(rows: Awaited<ReturnType<typeof listAudit>>) {
       token,
       targetType: row.targetType,
       targetId: row.targetId,
-      target: row.targetType === 'user' && row.targetId ? (targetEmail.get(row.targetId) ?? row.targetId) : row.targetId,
+      target:
+        row.targetType === 'user' && row.targetId ? (targetEmail.get(row.targetId) ?? row.targetId) : row.targetId,
       detail: row.detail,
     }
   })
@@ -311,7 +372,19 @@ export function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-const CSV_COLUMNS = ['id', 'at', 'actor_email', 'actor_label', 'actor_token', 'ip', 'action', 'target_type', 'target_id', 'target', 'detail'] as const
+const CSV_COLUMNS = [
+  'id',
+  'at',
+  'actor_email',
+  'actor_label',
+  'actor_token',
+  'ip',
+  'action',
+  'target_type',
+  'target_id',
+  'target',
+  'detail',
+] as const
 
 /** The filtered audit log as CSV (newest first, at most AUDIT_CSV_MAX_ROWS rows). */
 export async function auditCsv(filter: Omit<AuditFilter, 'limit' | 'before'>) {

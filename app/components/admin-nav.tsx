@@ -1,7 +1,12 @@
-import { NavLink, useRouteLoaderData } from '@remix-run/react'
+// The admin pages' shared frame (sub-navigation, title) and the small pieces their tables and notices are made of.
+import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
+import { parseWithZod } from '@conform-to/zod'
+import { Form, NavLink, useRouteLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
+import type { ZodTypeAny } from 'zod'
 import { userHasPermission, type Permission } from '../auth/permissions'
 import type { RootLoaderData } from '../root'
+import { formatDateTime } from '../utils/format'
 
 const LINKS: Array<{ to: string; label: string; permission: Permission }> = [
   { to: '/admin/users', label: 'Users', permission: 'user:manage' },
@@ -36,7 +41,17 @@ export function AdminNav() {
 }
 
 /** An admin page: the sub-navigation, a title, a line saying what the page is for, then the page. */
-export function AdminPage({ title, description, actions, children }: { title: string; description: ReactNode; actions?: ReactNode; children: ReactNode }) {
+export function AdminPage({
+  title,
+  description,
+  actions,
+  children,
+}: {
+  title: string
+  description: ReactNode
+  actions?: ReactNode
+  children: ReactNode
+}) {
   return (
     <main>
       <AdminNav />
@@ -73,5 +88,108 @@ export function Notice({ tone = 'info', children }: { tone?: 'info' | 'error'; c
     <p role={tone === 'error' ? 'alert' : 'status'} className={`mt-4 rounded-md border px-3 py-2 text-sm ${style}`}>
       {children}
     </p>
+  )
+}
+
+/** Errors of a small form inside a table row, announced when they appear. */
+export function RowErrors({ id, errors }: { id: string; errors?: string[] }) {
+  return (
+    <div id={id} role={errors?.length ? 'alert' : undefined} className="field-error text-xs">
+      {errors?.map((error) => (
+        <p key={error}>{error}</p>
+      ))}
+    </div>
+  )
+}
+
+/** A table header row; `actions` adds a last column, labelled for screen readers only, for row buttons. */
+export function TableHead({ columns, actions = false }: { columns: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((column) => (
+          <th key={column} scope="col">
+            {column}
+          </th>
+        ))}
+        {actions ? (
+          <th scope="col">
+            <span className="sr-only">Actions</span>
+          </th>
+        ) : null}
+      </tr>
+    </thead>
+  )
+}
+
+/** Active, invited (with the link's expiry) or disabled. */
+export function UserStatusBadge({
+  user,
+}: {
+  user: { status: 'active' | 'invited' | 'disabled'; inviteExpired: boolean; inviteExpiresAt: Date | null }
+}) {
+  if (user.status !== 'invited') return <Badge tone={user.status === 'active' ? 'green' : 'grey'}>{user.status}</Badge>
+  return (
+    <span title={user.inviteExpiresAt ? `Link expires ${formatDateTime(user.inviteExpiresAt)}` : undefined}>
+      <Badge tone={user.inviteExpired ? 'amber' : 'blue'}>
+        {user.inviteExpired ? 'invited · link expired' : 'invited'}
+      </Badge>
+    </span>
+  )
+}
+
+/** A secret (an invite link) that the server will not show again: a message and a read-only field to copy from. */
+export function ShownOnce({ label, value, children }: { label: string; value: string; children: ReactNode }) {
+  return (
+    <div
+      role="status"
+      className="mt-4 rounded-md border border-emerald-300 bg-emerald-50 p-3 dark:border-emerald-800 dark:bg-emerald-950"
+    >
+      <p className="font-medium">{children}</p>
+      <label htmlFor="shown-once" className="sr-only">
+        {label}
+      </label>
+      <input
+        id="shown-once"
+        data-testid="shown-once"
+        readOnly
+        value={value}
+        className="input mt-2 font-mono"
+        onFocus={(event) => event.currentTarget.select()}
+      />
+    </div>
+  )
+}
+
+/**
+ * A one-button form in a table row (end, revoke, disable): hidden fields, validated by Conform with the
+ * route's schema in the browser as in the action, and its errors (any field's) beneath the button.
+ */
+export function RowActionForm({
+  id,
+  schema,
+  values,
+  lastResult,
+  danger = false,
+  children,
+}: {
+  id: string
+  schema: ZodTypeAny
+  values: Record<string, string>
+  lastResult?: SubmissionResult<string[]> | null
+  danger?: boolean
+  children: ReactNode
+}) {
+  const [form] = useForm({ id, lastResult, onValidate: ({ formData }) => parseWithZod(formData, { schema }) })
+  return (
+    <Form method="post" className="inline-flex flex-col items-end" {...getFormProps(form)}>
+      {Object.entries(values).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" className={danger ? 'btn btn-danger py-1' : 'btn py-1'} aria-describedby={form.errorId}>
+        {children}
+      </button>
+      <RowErrors id={form.errorId} errors={Object.values(form.allErrors).flat()} />
+    </Form>
   )
 }

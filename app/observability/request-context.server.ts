@@ -8,6 +8,8 @@ export interface RequestContext {
   userAgent: string | undefined
   /** Set once the request is authenticated; the request log line carries it. */
   userId?: string
+  /** The request's authentication, resolved once and shared by every loader of the request. */
+  auth?: Promise<unknown>
   /** Cookies to add to the response (a renewed session cookie) unless the route sets its own. */
   pendingCookies: Array<{ name: string; serialized: string }>
 }

@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react'
 import { listAuditActions } from '../auth/audit.server'
 import { requirePermission } from '../auth/require.server'
 import { formatAuditDetail, listAuditPage, parseAuditQuery, type AuditQueryValues } from '../auth/user-admin.server'
-import { AdminPage } from '../components/admin-nav'
+import { AdminPage, TableHead } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
 import { Field } from '../components/forms/field'
 import { formatDateTime } from '../utils/format'
@@ -50,12 +50,39 @@ export default function AdminAuditPage() {
         </a>
       }
     >
-      <Form method="get" className="card mt-4 grid gap-4 p-4 sm:grid-cols-[2fr_2fr_1fr_1fr_auto] sm:items-start" aria-label="Filter the audit log">
-        <Field label="Actor email" htmlFor="audit-actor" errorId="audit-actor-error" errors={errors.actor ? [errors.actor] : undefined}>
-          <input id="audit-actor" name="actor" type="email" className="input" defaultValue={values.actor} aria-describedby="audit-actor-error" />
+      <Form
+        method="get"
+        className="card mt-4 grid gap-4 p-4 sm:grid-cols-[2fr_2fr_1fr_1fr_auto] sm:items-start"
+        aria-label="Filter the audit log"
+      >
+        <Field
+          label="Actor email"
+          htmlFor="audit-actor"
+          errorId="audit-actor-error"
+          errors={errors.actor ? [errors.actor] : undefined}
+        >
+          <input
+            id="audit-actor"
+            name="actor"
+            type="email"
+            className="input"
+            defaultValue={values.actor}
+            aria-describedby="audit-actor-error"
+          />
         </Field>
-        <Field label="Action" htmlFor="audit-action" errorId="audit-action-error" errors={errors.action ? [errors.action] : undefined}>
-          <select id="audit-action" name="action" className="input" defaultValue={values.action} aria-describedby="audit-action-error">
+        <Field
+          label="Action"
+          htmlFor="audit-action"
+          errorId="audit-action-error"
+          errors={errors.action ? [errors.action] : undefined}
+        >
+          <select
+            id="audit-action"
+            name="action"
+            className="input"
+            defaultValue={values.action}
+            aria-describedby="audit-action-error"
+          >
             <option value="">Any action</option>
             {actionOptions.map((action) => (
               <option key={action} value={action}>
@@ -64,11 +91,30 @@ export default function AdminAuditPage() {
             ))}
           </select>
         </Field>
-        <Field label="From" htmlFor="audit-from" errorId="audit-from-error" errors={errors.from ? [errors.from] : undefined}>
-          <input id="audit-from" name="from" type="date" className="input" defaultValue={values.from} aria-describedby="audit-from-error" />
+        <Field
+          label="From"
+          htmlFor="audit-from"
+          errorId="audit-from-error"
+          errors={errors.from ? [errors.from] : undefined}
+        >
+          <input
+            id="audit-from"
+            name="from"
+            type="date"
+            className="input"
+            defaultValue={values.from}
+            aria-describedby="audit-from-error"
+          />
         </Field>
         <Field label="To" htmlFor="audit-to" errorId="audit-to-error" errors={errors.to ? [errors.to] : undefined}>
-          <input id="audit-to" name="to" type="date" className="input" defaultValue={values.to} aria-describedby="audit-to-error" />
+          <input
+            id="audit-to"
+            name="to"
+            type="date"
+            className="input"
+            defaultValue={values.to}
+            aria-describedby="audit-to-error"
+          />
         </Field>
         <div className="flex gap-2 sm:mt-6">
           <button type="submit" className="btn btn-primary">
@@ -83,16 +129,7 @@ export default function AdminAuditPage() {
       </Form>
       <div className="card mt-4 overflow-x-auto">
         <table className="table-dense">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">IP</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
+          <TableHead columns={['When', 'Who', 'IP', 'Action', 'Target', 'Detail']} />
           <tbody>
             {entries.length === 0 ? (
               <tr>

@@ -1,11 +1,11 @@
-import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
+import type { SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, useActionData, useLoaderData } from '@remix-run/react'
+import { useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { requirePermission } from '../auth/require.server'
 import { endSessionAsAdmin, listLiveSessions } from '../auth/user-admin.server'
-import { AdminPage, Badge, Notice } from '../components/admin-nav'
+import { AdminPage, Badge, Notice, RowActionForm, TableHead } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
 import { formatDateTime } from '../utils/format'
 
@@ -19,7 +19,8 @@ export const endSessionSchema = z.object({
 })
 
 type Reply = { handle: string | null; result: SubmissionResult<string[]> | null; notice: string | null }
-const reply = (body: Partial<Reply>, status = 200) => data<Reply>({ handle: null, result: null, notice: null, ...body }, { status })
+const reply = (body: Partial<Reply>, status = 200) =>
+  data<Reply>({ handle: null, result: null, notice: null, ...body }, { status })
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const actor = await requirePermission(request, access.loader)
@@ -43,22 +44,14 @@ export default function AdminSessionsPage() {
   const { sessions } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   return (
-    <AdminPage title="Sessions" description="Everyone who is logged in right now. Ending a session logs that browser out.">
+    <AdminPage
+      title="Sessions"
+      description="Everyone who is logged in right now. Ending a session logs that browser out."
+    >
       {actionData?.notice ? <Notice tone={actionData.result ? 'info' : 'error'}>{actionData.notice}</Notice> : null}
       <div className="card mt-4 overflow-x-auto">
         <table className="table-dense">
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Browser</th>
-              <th scope="col">IP</th>
-              <th scope="col">Started</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['User', 'Browser', 'IP', 'Started', 'Last seen']} actions />
           <tbody>
             {sessions.length === 0 ? (
               <tr>
@@ -85,12 +78,14 @@ export default function AdminSessionsPage() {
                 <td className="whitespace-nowrap">{formatDateTime(session.createdAt)}</td>
                 <td className="whitespace-nowrap">{formatDateTime(session.lastSeenAt)}</td>
                 <td className="text-right">
-                  <EndSessionForm
-                    handle={session.handle}
-                    label={`${session.browser} session of ${session.email}`}
-                    current={session.current}
+                  <RowActionForm
+                    id={`end-${session.handle}`}
+                    schema={endSessionSchema}
+                    values={{ intent: 'end', handle: session.handle }}
                     lastResult={actionData?.handle === session.handle ? actionData.result : undefined}
-                  />
+                  >
+                    End<span className="sr-only"> {`${session.browser} session of ${session.email}`}</span>
+                  </RowActionForm>
                 </td>
               </tr>
             ))}
@@ -98,22 +93,6 @@ export default function AdminSessionsPage() {
         </table>
       </div>
     </AdminPage>
-  )
-}
-
-function EndSessionForm({ handle, label, current, lastResult }: { handle: string; label: string; current: boolean; lastResult?: SubmissionResult<string[]> | null }) {
-  const [form] = useForm({ id: `end-${handle}`, lastResult, onValidate: ({ formData }) => parseWithZod(formData, { schema: endSessionSchema }) })
-  return (
-    <Form method="post" {...getFormProps(form)}>
-      <input type="hidden" name="intent" value="end" />
-      <input type="hidden" name="handle" value={handle} />
-      <button type="submit" className="btn py-1" aria-describedby={form.errorId} title={current ? 'This logs you out' : undefined}>
-        End<span className="sr-only"> {label}</span>
-      </button>
-      <div id={form.errorId} className="field-error text-xs">
-        {form.errors?.map((error) => <p key={error}>{error}</p>)}
-      </div>
-    </Form>
   )
 }
 

@@ -1,11 +1,11 @@
-import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
+import type { SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, useActionData, useLoaderData } from '@remix-run/react'
+import { useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { requirePermission } from '../auth/require.server'
 import { listAllTokens, revokeTokenAsAdmin } from '../auth/user-admin.server'
-import { AdminPage, Badge, Notice } from '../components/admin-nav'
+import { AdminPage, Badge, Notice, RowActionForm, TableHead } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
 import { formatDateTime } from '../utils/format'
 
@@ -19,7 +19,8 @@ export const revokeTokenSchema = z.object({
 })
 
 type Reply = { tokenId: string | null; result: SubmissionResult<string[]> | null; notice: string | null }
-const reply = (body: Partial<Reply>, status = 200) => data<Reply>({ tokenId: null, result: null, notice: null, ...body }, { status })
+const reply = (body: Partial<Reply>, status = 200) =>
+  data<Reply>({ tokenId: null, result: null, notice: null, ...body }, { status })
 
 const STATUS_TONE = { active: 'green', expired: 'amber', revoked: 'grey' } as const
 
@@ -49,21 +50,10 @@ export default function AdminTokensPage() {
       {actionData?.notice ? <Notice tone={actionData.result ? 'info' : 'error'}>{actionData.notice}</Notice> : null}
       <div className="card mt-4 overflow-x-auto">
         <table className="table-dense">
-          <thead>
-            <tr>
-              <th scope="col">Owner</th>
-              <th scope="col">Name</th>
-              <th scope="col">Token</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={['Owner', 'Name', 'Token', 'Scope', 'Created', 'Expires', 'Last used', 'Status']}
+            actions
+          />
           <tbody>
             {tokens.length === 0 ? (
               <tr>
@@ -82,18 +72,23 @@ export default function AdminTokensPage() {
                 <td className="whitespace-nowrap">{formatDateTime(token.expiresAt)}</td>
                 <td className="whitespace-nowrap">
                   {token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'never'}
-                  {token.lastUsedIp ? <span className="block font-mono text-xs text-zinc-500">{token.lastUsedIp}</span> : null}
+                  {token.lastUsedIp ? (
+                    <span className="block font-mono text-xs text-zinc-500">{token.lastUsedIp}</span>
+                  ) : null}
                 </td>
                 <td>
                   <Badge tone={STATUS_TONE[token.status]}>{token.status}</Badge>
                 </td>
                 <td className="text-right">
                   {token.status === 'revoked' ? null : (
-                    <RevokeForm
-                      tokenId={token.id}
-                      label={`${token.name} of ${token.ownerEmail}`}
+                    <RowActionForm
+                      id={`revoke-${token.id}`}
+                      schema={revokeTokenSchema}
+                      values={{ intent: 'revoke', tokenId: token.id }}
                       lastResult={actionData?.tokenId === token.id ? actionData.result : undefined}
-                    />
+                    >
+                      Revoke<span className="sr-only"> {`token ${token.name} of ${token.ownerEmail}`}</span>
+                    </RowActionForm>
                   )}
                 </td>
               </tr>
@@ -102,22 +97,6 @@ export default function AdminTokensPage() {
         </table>
       </div>
     </AdminPage>
-  )
-}
-
-function RevokeForm({ tokenId, label, lastResult }: { tokenId: string; label: string; lastResult?: SubmissionResult<string[]> | null }) {
-  const [form] = useForm({ id: `revoke-${tokenId}`, lastResult, onValidate: ({ formData }) => parseWithZod(formData, { schema: revokeTokenSchema }) })
-  return (
-    <Form method="post" {...getFormProps(form)}>
-      <input type="hidden" name="intent" value="revoke" />
-      <input type="hidden" name="tokenId" value={tokenId} />
-      <button type="submit" className="btn py-1" aria-describedby={form.errorId}>
-        Revoke<span className="sr-only"> token {label}</span>
-      </button>
-      <div id={form.errorId} className="field-error text-xs">
-        {form.errors?.map((error) => <p key={error}>{error}</p>)}
-      </div>
-    </Form>
   )
 }
 

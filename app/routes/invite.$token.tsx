@@ -1,6 +1,13 @@
 import { getFormProps, getInputProps, useForm } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
-import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type HeadersFunction,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { z } from 'zod'
 import { acceptInvite, findInvite } from '../auth/invites.server'
@@ -16,8 +23,9 @@ export const access = { loader: 'public', action: 'public' } as const
 
 export const meta: MetaFunction = () => [{ title: 'Accept your invite · Inquest' }]
 
-// The token is in the URL: keep the page out of caches and the link out of Referer headers.
-export const headers: HeadersFunction = () => ({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' })
+// The token is in the URL: keep the page out of shared caches. (helmet's Referrer-Policy already keeps the path
+// out of Referer headers sent to other sites.)
+export const headers: HeadersFunction = () => ({ 'Cache-Control': 'no-store' })
 
 export const setPasswordSchema = z
   .object({
@@ -26,7 +34,10 @@ export const setPasswordSchema = z
     // A honeypot: people leave it empty, form-filling bots do not.
     website: z.string().max(0, 'Leave this field empty').optional(),
   })
-  .refine((value) => value.password === value.confirmPassword, { path: ['confirmPassword'], message: 'The two passwords differ' })
+  .refine((value) => value.password === value.confirmPassword, {
+    path: ['confirmPassword'],
+    message: 'The two passwords differ',
+  })
 
 /** The page that says the link does not work: the same whoever it was for. */
 function inviteUnusable(status: 'unknown' | 'spent') {
@@ -51,7 +62,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const actor = await getOptionalActor(request)
   await requireValidInvite(params.token)
   const submission = parseWithZod(await request.formData(), { schema: setPasswordSchema })
-  if (submission.status !== 'success') return data(submission.reply({ hideFields: ['password', 'confirmPassword'] }), { status: 400 })
+  if (submission.status !== 'success')
+    return data(submission.reply({ hideFields: ['password', 'confirmPassword'] }), { status: 400 })
   const accepted = await acceptInvite(params.token ?? '', submission.value.password)
   // Another submission of the same link got there first.
   if (!accepted.ok) throw inviteUnusable(accepted.reason)
@@ -76,8 +88,8 @@ export default function AcceptInvitePage() {
     <main className="mx-auto mt-12 max-w-sm">
       <h1 className="page-title">Welcome to Inquest, {name}</h1>
       <p className="mt-1 text-zinc-500 dark:text-zinc-400">
-        Choose a password for <span className="font-medium text-zinc-700 dark:text-zinc-200">{email}</span>. This link works once, until{' '}
-        {formatDateTime(expiresAt)}.
+        Choose a password for <span className="font-medium text-zinc-700 dark:text-zinc-200">{email}</span>. This link
+        works once, until {formatDateTime(expiresAt)}.
       </p>
       {loggedInAs ? (
         <p role="note" className="mt-3 text-sm text-amber-700 dark:text-amber-300">
@@ -95,16 +107,34 @@ export default function AcceptInvitePage() {
           errors={fields.password.errors}
           hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
         >
-          <input className="input" autoComplete="new-password" autoFocus {...getInputProps(fields.password, { type: 'password' })} />
+          <input
+            className="input"
+            autoComplete="new-password"
+            autoFocus
+            {...getInputProps(fields.password, { type: 'password' })}
+          />
         </Field>
-        <Field label="Repeat the password" htmlFor={fields.confirmPassword.id} errorId={fields.confirmPassword.errorId} errors={fields.confirmPassword.errors}>
-          <input className="input" autoComplete="new-password" {...getInputProps(fields.confirmPassword, { type: 'password' })} />
+        <Field
+          label="Repeat the password"
+          htmlFor={fields.confirmPassword.id}
+          errorId={fields.confirmPassword.errorId}
+          errors={fields.confirmPassword.errors}
+        >
+          <input
+            className="input"
+            autoComplete="new-password"
+            {...getInputProps(fields.confirmPassword, { type: 'password' })}
+          />
         </Field>
         <div className="hidden" aria-hidden="true">
           <label htmlFor="invite-website">Leave this empty</label>
           <input id="invite-website" name="website" type="text" tabIndex={-1} autoComplete="off" />
         </div>
-        <button type="submit" className="btn btn-primary w-full justify-center" disabled={navigation.state === 'submitting'}>
+        <button
+          type="submit"
+          className="btn btn-primary w-full justify-center"
+          disabled={navigation.state === 'submitting'}
+        >
           {navigation.state === 'submitting' ? 'Setting your password…' : 'Set password and log in'}
         </button>
       </Form>
@@ -123,8 +153,8 @@ export function ErrorBoundary() {
         ),
         410: () => (
           <ErrorPanel title="This invite link no longer works" code={410}>
-            It has been used already or it has expired (links last 72 hours). If you have set your password, log in; otherwise ask an
-            admin for a new invite.
+            It has been used already or it has expired (links last 72 hours). If you have set your password, log in;
+            otherwise ask an admin for a new invite.
           </ErrorPanel>
         ),
       }}

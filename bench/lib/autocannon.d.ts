@@ -41,7 +41,10 @@ declare module 'autocannon' {
 
   interface Instance extends EventEmitter {
     /** responseTime is in milliseconds (fractional, from process.hrtime). */
-    on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): this
     on(event: 'reqError', listener: (error: Error) => void): this
     on(event: string, listener: (...args: unknown[]) => void): this
     stop(): void

@@ -108,7 +108,13 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     ...extraEnv,
   }
   // Settings of the shell that would change what is measured.
-  for (const name of ['REMIX_DEV_ORIGIN', 'DATABASE_AUTH_TOKEN', 'DATABASE_SYNC_URL', 'DATABASE_ENCRYPTION_KEY', 'SEED_DEMO']) {
+  for (const name of [
+    'REMIX_DEV_ORIGIN',
+    'DATABASE_AUTH_TOKEN',
+    'DATABASE_SYNC_URL',
+    'DATABASE_ENCRYPTION_KEY',
+    'SEED_DEMO',
+  ]) {
     if (!(name in extraEnv)) delete env[name]
   }
 
@@ -152,7 +158,9 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop()
-      throw new Error(`the server exited before it was ready (exit ${child.exitCode ?? child.signalCode}):\n${logTail()}`)
+      throw new Error(
+        `the server exited before it was ready (exit ${child.exitCode ?? child.signalCode}):\n${logTail()}`,
+      )
     }
     try {
       const response = await fetch(`${baseUrl}/readyz`)
@@ -182,7 +190,9 @@ export async function login(server: BenchServer, email: string, password = DEMO_
     body: new URLSearchParams({ email, password }).toString(),
   })
   const setCookies = response.headers.getSetCookie()
-  const session = setCookies.map((value) => value.split(';')[0]).find((pair) => /^(__Host-)?inquest_session=./.test(pair))
+  const session = setCookies
+    .map((value) => value.split(';')[0])
+    .find((pair) => /^(__Host-)?inquest_session=./.test(pair))
   if (response.status !== 302 || !session) {
     const body = (await response.text()).slice(0, 300)
     throw new Error(

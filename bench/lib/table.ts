@@ -35,8 +35,11 @@ const COLUMNS: Column[] = [
 export function formatTable(rows: Row[]): string[] {
   const cells = rows.map((row) => COLUMNS.map((column) => column.cell(row)))
   // Columns empty in every row are left out.
-  const shown = COLUMNS.map((_, index) => index).filter((index) => index < 2 || cells.some((line) => line[index] !== ''))
-  const width = (index: number) => Math.max(COLUMNS[index].title.length, ...cells.map((line) => [...line[index]].length))
+  const shown = COLUMNS.map((_, index) => index).filter(
+    (index) => index < 2 || cells.some((line) => line[index] !== ''),
+  )
+  const width = (index: number) =>
+    Math.max(COLUMNS[index].title.length, ...cells.map((line) => [...line[index]].length))
   const widths = new Map(shown.map((index) => [index, width(index)]))
   const pad = (text: string, index: number) => {
     const fill = ' '.repeat((widths.get(index) ?? 0) - [...text].length)
@@ -47,7 +50,10 @@ export function formatTable(rows: Row[]): string[] {
       .map((index) => pad(line[index], index))
       .join('  ')
       .trimEnd()
-  const lines = [render(COLUMNS.map((column) => column.title)), shown.map((index) => '-'.repeat(widths.get(index) ?? 0)).join('  ')]
+  const lines = [
+    render(COLUMNS.map((column) => column.title)),
+    shown.map((index) => '-'.repeat(widths.get(index) ?? 0)).join('  '),
+  ]
   rows.forEach((row, index) => {
     if (index > 0 && rows[index - 1].benchmark !== row.benchmark) lines.push('')
     lines.push(render(cells[index]))

@@ -137,3 +137,28 @@ describe('start-up refuses bad configuration with one readable line', () => {
     expect(output).toContain('APP_URL is required in production')
   })
 })
+
+describe('request logs', () => {
+  it('are JSON lines with request id, user id, method, path, status and ms, and never a cookie or token', async () => {
+    const server = await startServer({ LOG_LEVEL: 'info' })
+    try {
+      const cookie = await loginCookie(server, 'viewer@example.com')
+      await fetch(`${server.url}/settings/sessions`, { headers: { cookie, 'x-request-id': 'log-check-1' } })
+      await fetch(`${server.url}/api/v1/me`, { headers: { authorization: 'Bearer inq_secret_value' } })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const lines = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line))
+      const entry = lines.find((line) => line.req?.id === 'log-check-1')
+      expect(entry).toMatchObject({ req: { method: 'GET', path: '/settings/sessions' }, res: { statusCode: expect.any(Number) } })
+      expect(typeof entry.responseTime).toBe('number')
+      expect(entry.userId).toMatch(/^[A-Za-z0-9_-]{16}$/)
+      expect(server.output()).not.toContain(cookie.split('=')[1])
+      expect(server.output()).not.toContain('inq_secret_value')
+    } finally {
+      await server.stop()
+    }
+  })
+})
