@@ -22,6 +22,8 @@ describe('environment', () => {
     [{ APP_URL: 'not a url' }, 'APP_URL must be an absolute URL'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET must be at least 32 characters'],
     [{ NODE_ENV: 'production' }, 'SESSION_SECRET is required in production'],
+    [{ NODE_ENV: 'production' }, 'SECRETS_ENCRYPTION_KEY is required in production'],
+    [{ SECRETS_ENCRYPTION_KEY: 'too-short' }, 'SECRETS_ENCRYPTION_KEY must be 32 bytes'],
   ])('rejects %o with a readable one-line message', (source, message) => {
     let error: unknown
     try {
@@ -35,7 +37,12 @@ describe('environment', () => {
   })
 
   it('accepts production with its required values and strips a trailing slash from APP_URL', () => {
-    const env = parseEnv({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), APP_URL: 'https://inquest.example.com/' })
+    const env = parseEnv({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(32),
+      APP_URL: 'https://inquest.example.com/',
+      SECRETS_ENCRYPTION_KEY: 'ab'.repeat(32),
+    })
     expect(env.APP_URL).toBe('https://inquest.example.com')
   })
 })

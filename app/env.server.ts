@@ -58,6 +58,12 @@ export const envSchema = z
       .transform((value): boolean | number | string =>
         value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
       ),
+    // 32-byte key (64 hex digits or base64) for AES-256-GCM encryption of webhook secrets at rest. Required in production. Default in development: derived from SESSION_SECRET.
+    SECRETS_ENCRYPTION_KEY: optionalString.refine((value) => value === undefined || decodeKey(value) !== null, {
+      message: 'SECRETS_ENCRYPTION_KEY must be 32 bytes, as 64 hex digits or base64',
+    }),
+    // Git import reads repositories only under this directory. Default: ./data/git.
+    GIT_IMPORT_ROOT: z.string().min(1).default('./data/git'),
     // pino log level: fatal, error, warn, info, debug, trace or silent. Default: info.
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Seed the demo workspace into an empty database at start (never in production). Default: true.
@@ -71,6 +77,8 @@ export const envSchema = z
     if (!env.SESSION_SECRET)
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'SESSION_SECRET is required in production' })
     if (!env.APP_URL) ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'APP_URL is required in production' })
+    if (!env.SECRETS_ENCRYPTION_KEY)
+      ctx.addIssue({ code: 'custom', path: ['SECRETS_ENCRYPTION_KEY'], message: 'SECRETS_ENCRYPTION_KEY is required in production' })
   })
   .transform((env) => ({
     ...env,
@@ -79,6 +87,12 @@ export const envSchema = z
   }))
 
 export type Env = z.infer<typeof envSchema>
+
+/** A 32-byte key from 64 hex digits or base64, or null. */
+export function decodeKey(value: string): Buffer | null {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64')
+  return bytes.length === 32 ? bytes : null
+}
 
 export class EnvError extends Error {
   name = 'EnvError'

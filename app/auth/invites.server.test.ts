@@ -61,7 +61,13 @@ describe('inviteUser', () => {
     expect(created.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(INVITE_LIFETIME_MS)
 
     const user = await findUserByEmail('nora@example.com')
-    expect(user).toMatchObject({ email: 'nora@example.com', name: 'Nora', role: 'viewer', passwordHash: null, disabledAt: null })
+    expect(user).toMatchObject({
+      email: 'nora@example.com',
+      name: 'Nora',
+      role: 'viewer',
+      passwordHash: null,
+      disabledAt: null,
+    })
     const rows = await getDb().select().from(invites).where(eq(invites.userId, user!.id))
     expect(rows).toHaveLength(1)
     expect(rows[0].tokenHash).toBe(sha256Hex(created.token))
@@ -74,7 +80,9 @@ describe('inviteUser', () => {
 
   it('writes the link to the log under a key that is not redacted', async () => {
     const created = await invite('logged@example.com')
-    const line = logLines.map((text) => JSON.parse(text)).find((entry) => entry.msg === 'invite created' && entry.email === 'logged@example.com')
+    const line = logLines
+      .map((text) => JSON.parse(text))
+      .find((entry) => entry.msg === 'invite created' && entry.email === 'logged@example.com')
     expect(line?.inviteUrl).toBe(created.url)
   })
 
@@ -86,7 +94,9 @@ describe('inviteUser', () => {
 
     await invite('gone@example.com')
     await getDb().update(users).set({ disabledAt: new Date() }).where(eq(users.email, 'gone@example.com'))
-    expect((await inviteUser({ email: 'gone@example.com', name: 'G', role: 'viewer' }, await adminActor())).ok).toBe(false)
+    expect((await inviteUser({ email: 'gone@example.com', name: 'G', role: 'viewer' }, await adminActor())).ok).toBe(
+      false,
+    )
   })
 
   it('re-inviting someone who has not accepted replaces the old link and updates name and role', async () => {
@@ -95,7 +105,11 @@ describe('inviteUser', () => {
     expect(second.reinvited).toBe(true)
     expect(second.userId).toBe(first.userId)
     expect((await findInvite(first.token)).status).not.toBe('valid')
-    expect(await findInvite(second.token)).toMatchObject({ status: 'valid', email: 'twice@example.com', name: 'Second Name' })
+    expect(await findInvite(second.token)).toMatchObject({
+      status: 'valid',
+      email: 'twice@example.com',
+      name: 'Second Name',
+    })
     expect(await findUserByEmail('twice@example.com')).toMatchObject({ role: 'engineer', name: 'Second Name' })
     const rows = await getDb().select().from(invites).where(eq(invites.userId, first.userId))
     expect(rows).toHaveLength(1)
@@ -138,7 +152,10 @@ describe('acceptInvite', () => {
 
   it('lets exactly one of two simultaneous submissions win', async () => {
     const created = await invite('race@example.com')
-    const results = await Promise.all([acceptInvite(created.token, 'first password 123'), acceptInvite(created.token, 'second password 456')])
+    const results = await Promise.all([
+      acceptInvite(created.token, 'first password 123'),
+      acceptInvite(created.token, 'second password 456'),
+    ])
     expect(results.filter((result) => result.ok)).toHaveLength(1)
     expect(results.filter((result) => !result.ok)).toEqual([{ ok: false, reason: 'spent' }])
     const user = await findUserByEmail('race@example.com')

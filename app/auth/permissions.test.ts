@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { PERMISSIONS, READ_PERMISSIONS, ROLE_PERMISSIONS, tokenAllows, userHasPermission, type Permission, type Role } from './permissions'
+import {
+  PERMISSIONS,
+  READ_PERMISSIONS,
+  ROLE_PERMISSIONS,
+  tokenAllows,
+  userHasPermission,
+  type Permission,
+  type Role,
+} from './permissions'
 
 // The whole grid, written out: changing what a role may do means changing this table on purpose.
 const GRID: Record<Permission, Record<Role, boolean>> = {

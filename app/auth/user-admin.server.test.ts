@@ -67,14 +67,19 @@ beforeAll(async () => {
 describe('listUsersForAdmin', () => {
   it('tells active, invited and disabled people apart', async () => {
     const admin = await actorFor('admin')
-    const invited = await inviteUser({ email: 'invited@example.com', name: 'Invited', role: 'viewer' }, { userId: admin.user.id })
+    const invited = await inviteUser(
+      { email: 'invited@example.com', name: 'Invited', role: 'viewer' },
+      { userId: admin.user.id },
+    )
     const disabled = await person('disabled-list@example.com')
     expect((await disableUser(disabled.id, admin)).ok).toBe(true)
     const list = await listUsersForAdmin()
     const byEmail = new Map(list.map((user) => [user.email, user]))
     expect(byEmail.get('admin@example.com')?.status).toBe('active')
     expect(byEmail.get('invited@example.com')).toMatchObject({ status: 'invited', inviteExpired: false })
-    expect(byEmail.get('invited@example.com')?.inviteExpiresAt?.getTime()).toBe(invited.ok ? invited.expiresAt.getTime() : -1)
+    expect(byEmail.get('invited@example.com')?.inviteExpiresAt?.getTime()).toBe(
+      invited.ok ? invited.expiresAt.getTime() : -1,
+    )
     expect(byEmail.get('disabled-list@example.com')?.status).toBe('disabled')
     expect(list.map((user) => user.email)).toEqual([...list.map((user) => user.email)].sort())
   })
@@ -125,7 +130,10 @@ describe('the last active admin', () => {
     expect((await findUserById(admin.user.id))?.disabledAt).toBeNull()
 
     // An invited admin who has not set a password cannot act yet, so does not count.
-    const invite = await inviteUser({ email: 'second-admin@example.com', name: 'Second', role: 'admin' }, { userId: admin.user.id })
+    const invite = await inviteUser(
+      { email: 'second-admin@example.com', name: 'Second', role: 'admin' },
+      { userId: admin.user.id },
+    )
     if (!invite.ok) throw new Error(invite.message)
     expect(await changeUserRole(admin.user.id, 'engineer', admin)).toEqual({ ok: false, reason: 'last_admin' })
 
@@ -159,7 +167,10 @@ describe('disableUser', () => {
     const target = await person('leaver@example.com', 'engineer')
     const first = await sessionCookie(target.id)
     const second = await sessionCookie(target.id)
-    const token = await createApiToken({ userId: target.id, name: 'ci', scope: 'read+write', days: 30 }, { userId: target.id })
+    const token = await createApiToken(
+      { userId: target.id, name: 'ci', scope: 'read+write', days: 30 },
+      { userId: target.id },
+    )
     expect((await authenticateApiToken(token.token)).ok).toBe(true)
     expect(await statusOf(first.cookie, 'workspace:read')).toBe(200)
 
@@ -172,7 +183,9 @@ describe('disableUser', () => {
     // The very next request with either old cookie is anonymous: it goes to the login page.
     expect(await getOptionalActor(makeRequest('/', { cookie: second.cookie }))).toBeNull()
     expect(await statusOf(first.cookie, 'workspace:read')).toBe(302)
-    expect((await login(makeRequest('/login', { form: { email: 'leaver@example.com', password: PASSWORD } }))).kind).toBe('failed')
+    expect(
+      (await login(makeRequest('/login', { form: { email: 'leaver@example.com', password: PASSWORD } }))).kind,
+    ).toBe('failed')
     expect(await auditOf('user.disable', target.id)).toHaveLength(1)
     // Disabling twice changes nothing more.
     expect(await disableUser(target.id, admin)).toEqual({ ok: true, changed: false })
@@ -182,7 +195,9 @@ describe('disableUser', () => {
     expect((await findUserById(target.id))?.disabledAt).toBeNull()
     expect(await getOptionalActor(makeRequest('/', { cookie: first.cookie }))).toBeNull()
     expect(await authenticateApiToken(token.token)).toEqual({ ok: false, reason: 'revoked' })
-    expect((await login(makeRequest('/login', { form: { email: 'leaver@example.com', password: PASSWORD } }))).kind).toBe('ok')
+    expect(
+      (await login(makeRequest('/login', { form: { email: 'leaver@example.com', password: PASSWORD } }))).kind,
+    ).toBe('ok')
     expect(await auditOf('user.enable', target.id)).toHaveLength(1)
     expect(await enableUser('no-such-user', admin)).toEqual({ ok: false, reason: 'not_found' })
   })
@@ -205,7 +220,12 @@ describe('sessions of everyone', () => {
     const list = await listLiveSessions(mine.sessionId)
     const ofTarget = list.filter((session) => session.userId === target.id)
     expect(ofTarget).toHaveLength(1)
-    expect(ofTarget[0]).toMatchObject({ email: 'browser@example.com', browser: 'Chrome on macOS', ip: '10.0.0.1', current: false })
+    expect(ofTarget[0]).toMatchObject({
+      email: 'browser@example.com',
+      browser: 'Chrome on macOS',
+      ip: '10.0.0.1',
+      current: false,
+    })
     expect(ofTarget[0].handle).toBe(sha256Hex(live.sessionId).slice(0, 16))
     expect(JSON.stringify(list)).not.toContain(sha256Hex(live.sessionId))
     expect(list.find((session) => session.handle === sha256Hex(mine.sessionId).slice(0, 16))?.current).toBe(true)
@@ -236,15 +256,24 @@ describe('tokens of everyone', () => {
   it('shows each token’s status and revokes any of them once', async () => {
     const admin = await actorFor('admin')
     const owner = await person('tokens@example.com')
-    const active = await createApiToken({ userId: owner.id, name: 'active', scope: 'read', days: 10 }, { userId: owner.id })
-    const expired = await createApiToken({ userId: owner.id, name: 'expired', scope: 'read', days: 10 }, { userId: owner.id })
+    const active = await createApiToken(
+      { userId: owner.id, name: 'active', scope: 'read', days: 10 },
+      { userId: owner.id },
+    )
+    const expired = await createApiToken(
+      { userId: owner.id, name: 'expired', scope: 'read', days: 10 },
+      { userId: owner.id },
+    )
     await getDb()
       .update(apiTokens)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(apiTokens.id, expired.id))
 
     const before = await listAllTokens()
-    expect(before.find((token) => token.id === active.id)).toMatchObject({ status: 'active', ownerEmail: 'tokens@example.com' })
+    expect(before.find((token) => token.id === active.id)).toMatchObject({
+      status: 'active',
+      ownerEmail: 'tokens@example.com',
+    })
     expect(before.find((token) => token.id === expired.id)?.status).toBe('expired')
 
     expect(await revokeTokenAsAdmin(active.id, admin)).toBe('revoked')
@@ -259,7 +288,13 @@ describe('tokens of everyone', () => {
 describe('audit log', () => {
   it('reads filters from the query, dropping and reporting bad values', () => {
     const good = parseAuditQuery(
-      new URLSearchParams({ actor: ' Admin@Example.com ', action: 'user.disable', from: '2024-03-01', to: '2024-03-02', before: '40' }),
+      new URLSearchParams({
+        actor: ' Admin@Example.com ',
+        action: 'user.disable',
+        from: '2024-03-01',
+        to: '2024-03-02',
+        before: '40',
+      }),
     )
     expect(good.errors).toEqual({})
     expect(good.filter).toEqual({
@@ -269,7 +304,9 @@ describe('audit log', () => {
       to: new Date('2024-03-02T23:59:59.999Z'),
       before: 40,
     })
-    const bad = parseAuditQuery(new URLSearchParams({ actor: 'nobody', from: '2024-02-30', to: 'yesterday', before: '-1' }))
+    const bad = parseAuditQuery(
+      new URLSearchParams({ actor: 'nobody', from: '2024-02-30', to: 'yesterday', before: '-1' }),
+    )
     expect(Object.keys(bad.errors).sort()).toEqual(['actor', 'before', 'from', 'to'])
     expect(bad.filter).toEqual({})
     const backwards = parseAuditQuery(new URLSearchParams({ from: '2024-03-05', to: '2024-03-01' }))

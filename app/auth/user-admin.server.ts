@@ -10,7 +10,11 @@ import { listAudit, recordAudit, type AuditActor, type AuditFilter } from './aud
 import type { Actor } from './require.server'
 import { SESSION_IDLE_LIMIT_MS, endAllSessionsOf } from './session.server'
 
-export function auditActorOf(actor: Actor): AuditActor {
+/**
+ * Who is acting, as the functions below take it: a person (maybe through a token), or a label such as
+ * "cli" for the command line, which has no user.
+ */
+export function auditActorOf(actor: AuditActor): AuditActor {
   return { userId: actor.user.id, tokenId: actor.tokenId ?? null }
 }
 
@@ -54,7 +58,7 @@ function anotherActiveAdmin(userId: string) {
 export type AdminChange = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'self' | 'last_admin' }
 
 /** Changes a role. The last active admin cannot be demoted (not even by themselves). */
-export async function changeUserRole(userId: string, role: Role, actor: Actor): Promise<AdminChange> {
+export async function changeUserRole(userId: string, role: Role, actor: AuditActor): Promise<AdminChange> {
   return getDb().transaction(async (tx) => {
     const [target] = await tx.select().from(users).where(eq(users.id, userId))
     if (!target) return { ok: false, reason: 'not_found' }
@@ -75,7 +79,7 @@ export async function changeUserRole(userId: string, role: Role, actor: Actor): 
     await recordAudit(
       {
         action: 'user.role_change',
-        actor: auditActorOf(actor),
+        actor,
         targetType: 'user',
         targetId: userId,
         detail: { email: target.email, from: target.role, to: role },
@@ -87,8 +91,8 @@ export async function changeUserRole(userId: string, role: Role, actor: Actor): 
 }
 
 /** Disables an account, ends its sessions and revokes its tokens. Nobody disables themselves or the last active admin. */
-export async function disableUser(userId: string, actor: Actor): Promise<AdminChange> {
-  if (userId === actor.user.id) {
+export async function disableUser(userId: string, actor: AuditActor): Promise<AdminChange> {
+  if (actor.userId && userId === actor.userId) {
     const exists = await getDb().select({ id: users.id }).from(users).where(eq(users.id, userId))
     return { ok: false, reason: exists.length ? 'self' : 'not_found' }
   }
@@ -112,7 +116,7 @@ export async function disableUser(userId: string, actor: Actor): Promise<AdminCh
     await recordAudit(
       {
         action: 'user.disable',
-        actor: auditActorOf(actor),
+        actor,
         targetType: 'user',
         targetId: userId,
         detail: { email: target.email },
@@ -128,7 +132,7 @@ export async function disableUser(userId: string, actor: Actor): Promise<AdminCh
 }
 
 /** Re-enables an account. Its ended sessions and revoked tokens stay ended. */
-export async function enableUser(userId: string, actor: Actor): Promise<AdminChange> {
+export async function enableUser(userId: string, actor: AuditActor): Promise<AdminChange> {
   return getDb().transaction(async (tx): Promise<AdminChange> => {
     const [target] = await tx
       .select({ email: users.email, disabledAt: users.disabledAt })
@@ -140,7 +144,7 @@ export async function enableUser(userId: string, actor: Actor): Promise<AdminCha
     await recordAudit(
       {
         action: 'user.enable',
-        actor: auditActorOf(actor),
+        actor,
         targetType: 'user',
         targetId: userId,
         detail: { email: target.email },
@@ -193,7 +197,7 @@ export async function listLiveSessions(currentSessionId?: string, now = Date.now
 /** Ends anyone's session by its handle (first 16 hex digits of the stored hash). */
 export async function endSessionAsAdmin(
   handle: string,
-  actor: Actor,
+  actor: AuditActor,
 ): Promise<{ ok: true; ownerId: string } | { ok: false }> {
   if (!HANDLE_PATTERN.test(handle)) return { ok: false }
   return getDb().transaction(async (tx) => {
@@ -210,7 +214,7 @@ export async function endSessionAsAdmin(
     await recordAudit(
       {
         action: 'session.end',
-        actor: auditActorOf(actor),
+        actor,
         targetType: 'session',
         targetId: handle,
         detail: { owner: match.userId, ownerEmail: match.email },
@@ -237,9 +241,9 @@ export async function listAllTokens(now = Date.now()) {
 /** Revokes anyone's token. `revokeApiToken` records the audit entry. */
 export async function revokeTokenAsAdmin(
   tokenId: string,
-  actor: Actor,
+  actor: AuditActor,
 ): Promise<'revoked' | 'already_revoked' | 'not_found'> {
-  if (await revokeApiToken(tokenId, auditActorOf(actor))) return 'revoked'
+  if (await revokeApiToken(tokenId, actor)) return 'revoked'
   const [row] = await getDb().select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.id, tokenId))
   return row ? 'already_revoked' : 'not_found'
 }
@@ -414,7 +418,7 @@ export async function auditCsv(filter: Omit<AuditFilter, 'limit' | 'before'>) {
   return { csv: `${lines.join('\r\n')}\r\n`, rows: entries.length, truncated }
 }
 
-/** The accounts that could still act as admin, for tests and the CLI's sanity. */
+/** How many admins can act right now: enabled and with a password. */
 export async function countActiveAdmins() {
   const rows = await getDb()
     .select({ id: users.id })

@@ -9,7 +9,10 @@ import { loader as csvLoader } from './admin.audit[.]csv'
 
 interface Outcome {
   status: number
-  body: Record<string, unknown> & { result?: { error?: Record<string, string[] | null> } | null; notice?: string | null }
+  body: Record<string, unknown> & {
+    result?: { error?: Record<string, string[] | null> } | null
+    notice?: string | null
+  }
   response?: Response
 }
 
@@ -40,16 +43,33 @@ beforeAll(async () => {
   const admin = await userWithRole('admin')
   const engineer = await userWithRole('engineer')
   // Entries at known times: two on 2024-05-01, one on 2024-05-03, by different actors.
-  await getDb().insert(auditLog).values([
-    { at: new Date('2024-05-01T08:00:00Z'), actorUserId: admin.id, action: 'user.role_change', targetType: 'user', targetId: engineer.id, detail: { from: 'viewer', to: 'engineer' } },
-    { at: new Date('2024-05-01T23:59:00Z'), actorUserId: engineer.id, action: 'token.create', ip: '203.0.113.9' },
-    { at: new Date('2024-05-03T10:00:00Z'), actorLabel: 'typed@nowhere.example', action: 'login.failure', detail: { reason: 'unknown email, "quoted"' } },
-  ])
-  for (let index = 0; index < 55; index++) await recordAudit({ action: 'test.bulk', actor: { userId: admin.id }, detail: { index } })
+  await getDb()
+    .insert(auditLog)
+    .values([
+      {
+        at: new Date('2024-05-01T08:00:00Z'),
+        actorUserId: admin.id,
+        action: 'user.role_change',
+        targetType: 'user',
+        targetId: engineer.id,
+        detail: { from: 'viewer', to: 'engineer' },
+      },
+      { at: new Date('2024-05-01T23:59:00Z'), actorUserId: engineer.id, action: 'token.create', ip: '203.0.113.9' },
+      {
+        at: new Date('2024-05-03T10:00:00Z'),
+        actorLabel: 'typed@nowhere.example',
+        action: 'login.failure',
+        detail: { reason: 'unknown email, "quoted"' },
+      },
+    ])
+  for (let index = 0; index < 55; index++)
+    await recordAudit({ action: 'test.bulk', actor: { userId: admin.id }, detail: { index } })
 })
 
-const page = (query: string, cookie = adminCookie) => settle(() => loader(args(makeRequest(`/admin/audit${query}`, { cookie }))))
-const csv = (query: string, cookie = adminCookie) => settle(() => csvLoader(args(makeRequest(`/admin/audit.csv${query}`, { cookie }))))
+const page = (query: string, cookie = adminCookie) =>
+  settle(() => loader(args(makeRequest(`/admin/audit${query}`, { cookie }))))
+const csv = (query: string, cookie = adminCookie) =>
+  settle(() => csvLoader(args(makeRequest(`/admin/audit.csv${query}`, { cookie }))))
 
 describe('/admin/audit', () => {
   it('is 403 for engineers and viewers, page and CSV alike', async () => {
@@ -64,13 +84,19 @@ describe('/admin/audit', () => {
     const byAdmin = await page('?actor=ADMIN@example.com&action=user.role_change')
     const entries = byAdmin.body.entries as Entry[]
     expect(entries).toHaveLength(1)
-    expect(entries[0]).toMatchObject({ who: 'admin@example.com', target: 'engineer@example.com', detail: 'from: viewer, to: engineer' })
+    expect(entries[0]).toMatchObject({
+      who: 'admin@example.com',
+      target: 'engineer@example.com',
+      detail: 'from: viewer, to: engineer',
+    })
 
     const firstOfMay = (await page('?from=2024-05-01&to=2024-05-01')).body.entries as Entry[]
     expect(firstOfMay.map((entry) => entry.action)).toEqual(['token.create', 'user.role_change'])
     const fromSecond = (await page('?from=2024-05-02&to=2024-05-31')).body.entries as Entry[]
     expect(fromSecond.map((entry) => entry.who)).toEqual(['typed@nowhere.example'])
-    expect((await page('')).body.actions).toEqual(expect.arrayContaining(['login.failure', 'test.bulk', 'token.create', 'user.role_change']))
+    expect((await page('')).body.actions).toEqual(
+      expect.arrayContaining(['login.failure', 'test.bulk', 'token.create', 'user.role_change']),
+    )
   })
 
   it('pages with before=<id>, 50 at a time', async () => {
@@ -79,7 +105,13 @@ describe('/admin/audit', () => {
     const before = first.body.olderBefore as number
     expect(before).toBe((first.body.entries as Entry[])[49].id)
     const second = await page(`?action=test.bulk&before=${before}`)
-    expect((second.body.entries as Entry[]).map((entry) => entry.detail)).toEqual(['index: 4', 'index: 3', 'index: 2', 'index: 1', 'index: 0'])
+    expect((second.body.entries as Entry[]).map((entry) => entry.detail)).toEqual([
+      'index: 4',
+      'index: 3',
+      'index: 2',
+      'index: 1',
+      'index: 0',
+    ])
     expect(second.body.olderBefore).toBeNull()
     expect(second.body.paged).toBe(true)
   })
@@ -97,11 +129,15 @@ describe('/admin/audit.csv', () => {
     expect(outcome.status).toBe(200)
     const response = outcome.response!
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8')
-    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="inquest-audit-\d{4}-\d{2}-\d{2}\.csv"$/)
+    expect(response.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="inquest-audit-\d{4}-\d{2}-\d{2}\.csv"$/,
+    )
     const lines = (await response.text()).trimEnd().split('\r\n')
     expect(lines[0]).toBe('id,at,actor_email,actor_label,actor_token,ip,action,target_type,target_id,target,detail')
     expect(lines).toHaveLength(4)
-    expect(lines[1]).toContain(',2024-05-03T10:00:00.000Z,,typed@nowhere.example,,,login.failure,,,,"{""reason"":""unknown email, \\""quoted\\""""}"')
+    expect(lines[1]).toContain(
+      ',2024-05-03T10:00:00.000Z,,typed@nowhere.example,,,login.failure,,,,"{""reason"":""unknown email, \\""quoted\\""""}"',
+    )
     expect(lines[3]).toContain('admin@example.com')
   })
 

@@ -8,7 +8,10 @@ import { action, loader } from './admin.sessions'
 
 interface Outcome {
   status: number
-  body: Record<string, unknown> & { result?: { error?: Record<string, string[] | null> } | null; notice?: string | null }
+  body: Record<string, unknown> & {
+    result?: { error?: Record<string, string[] | null> } | null
+    notice?: string | null
+  }
   response?: Response
 }
 
@@ -28,7 +31,8 @@ async function settle(run: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
-const args = (request: Request) => ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
+const args = (request: Request) =>
+  ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
 let adminCookie = ''
 
 beforeAll(async () => {
@@ -50,11 +54,18 @@ describe('/admin/sessions', () => {
 
   it('lists every user’s sessions with a browser name and marks the admin’s own', async () => {
     const engineer = await userWithRole('engineer')
-    await createSession(engineer.id, { ip: '192.0.2.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' })
+    await createSession(engineer.id, {
+      ip: '192.0.2.7',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    })
     const page = await settle(() => loader(args(makeRequest('/admin/sessions', { cookie: adminCookie }))))
     const sessions = page.body.sessions as Array<{ email: string; browser: string; ip: string; current: boolean }>
-    expect(sessions).toContainEqual(expect.objectContaining({ email: 'engineer@example.com', browser: 'Firefox on Linux', ip: '192.0.2.7' }))
-    expect(sessions.filter((session) => session.current)).toEqual([expect.objectContaining({ email: 'admin@example.com' })])
+    expect(sessions).toContainEqual(
+      expect.objectContaining({ email: 'engineer@example.com', browser: 'Firefox on Linux', ip: '192.0.2.7' }),
+    )
+    expect(sessions.filter((session) => session.current)).toEqual([
+      expect.objectContaining({ email: 'admin@example.com' }),
+    ])
   })
 
   it('answers 400 to an unknown intent or a malformed handle', async () => {

@@ -6,7 +6,10 @@ import { action, loader } from './admin.tokens'
 
 interface Outcome {
   status: number
-  body: Record<string, unknown> & { result?: { error?: Record<string, string[] | null> } | null; notice?: string | null }
+  body: Record<string, unknown> & {
+    result?: { error?: Record<string, string[] | null> } | null
+    notice?: string | null
+  }
   response?: Response
 }
 
@@ -26,7 +29,8 @@ async function settle(run: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
-const args = (request: Request) => ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
+const args = (request: Request) =>
+  ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
 let adminCookie = ''
 
 beforeAll(async () => {
@@ -40,7 +44,10 @@ const post = (form: Record<string, string>, cookie = adminCookie) =>
 describe('/admin/tokens', () => {
   it('is 403 for engineers and viewers, loader and action alike', async () => {
     const engineer = await userWithRole('engineer')
-    const token = await createApiToken({ userId: engineer.id, name: 'kept', scope: 'read', days: 5 }, { userId: engineer.id })
+    const token = await createApiToken(
+      { userId: engineer.id, name: 'kept', scope: 'read', days: 5 },
+      { userId: engineer.id },
+    )
     for (const role of ['engineer', 'viewer'] as const) {
       const cookie = await cookieFor(role)
       expect((await settle(() => loader(args(makeRequest('/admin/tokens', { cookie }))))).status).toBe(403)
@@ -51,10 +58,17 @@ describe('/admin/tokens', () => {
 
   it('lists every user’s tokens with owner and status', async () => {
     const viewer = await userWithRole('viewer')
-    const token = await createApiToken({ userId: viewer.id, name: 'viewer-script', scope: 'read', days: 5 }, { userId: viewer.id })
+    const token = await createApiToken(
+      { userId: viewer.id, name: 'viewer-script', scope: 'read', days: 5 },
+      { userId: viewer.id },
+    )
     const page = await settle(() => loader(args(makeRequest('/admin/tokens', { cookie: adminCookie }))))
     const tokens = page.body.tokens as Array<{ id: string; ownerEmail: string; status: string; prefix: string }>
-    expect(tokens.find((row) => row.id === token.id)).toMatchObject({ ownerEmail: 'viewer@example.com', status: 'active', prefix: token.prefix })
+    expect(tokens.find((row) => row.id === token.id)).toMatchObject({
+      ownerEmail: 'viewer@example.com',
+      status: 'active',
+      prefix: token.prefix,
+    })
     expect(JSON.stringify(page.body)).not.toContain(token.token)
   })
 
@@ -68,7 +82,10 @@ describe('/admin/tokens', () => {
 
   it('revokes anyone’s token, once', async () => {
     const engineer = await userWithRole('engineer')
-    const token = await createApiToken({ userId: engineer.id, name: 'to-revoke', scope: 'read+write', days: 5 }, { userId: engineer.id })
+    const token = await createApiToken(
+      { userId: engineer.id, name: 'to-revoke', scope: 'read+write', days: 5 },
+      { userId: engineer.id },
+    )
     expect((await post({ intent: 'revoke', tokenId: token.id })).status).toBe(200)
     expect(await authenticateApiToken(token.token)).toEqual({ ok: false, reason: 'revoked' })
     expect((await post({ intent: 'revoke', tokenId: token.id })).status).toBe(409)

@@ -33,7 +33,8 @@ async function settle(run: () => Promise<unknown>): Promise<Outcome> {
   }
 }
 
-const args = (request: Request) => ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
+const args = (request: Request) =>
+  ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
 const post = async (form: Record<string, string>, role: 'admin' | 'engineer' | 'viewer' = 'admin') =>
   settle(() => action(args(makeRequest('/admin/users', { cookie: cookies[role] ?? '', form }))))
 
@@ -49,8 +50,12 @@ beforeAll(async () => {
 describe('permission', () => {
   it('engineers and viewers get 403 from the loader and the action; admins get the list', async () => {
     for (const role of ['engineer', 'viewer'] as const) {
-      expect((await settle(() => loader(args(makeRequest('/admin/users', { cookie: cookies[role] }))))).status).toBe(403)
-      expect((await post({ intent: 'invite', email: 'x@example.com', name: 'X', role: 'admin' }, role)).status).toBe(403)
+      expect((await settle(() => loader(args(makeRequest('/admin/users', { cookie: cookies[role] }))))).status).toBe(
+        403,
+      )
+      expect((await post({ intent: 'invite', email: 'x@example.com', name: 'X', role: 'admin' }, role)).status).toBe(
+        403,
+      )
     }
     expect(await findUserByEmail('x@example.com')).toBeUndefined()
     const page = await settle(() => loader(args(makeRequest('/admin/users', { cookie: cookies.admin }))))
@@ -91,7 +96,12 @@ describe('invite', () => {
   })
 
   it('creates the invite and shows its link once, in the response', async () => {
-    const outcome = await post({ intent: 'invite', email: 'new.person@example.com', name: 'New Person', role: 'viewer' })
+    const outcome = await post({
+      intent: 'invite',
+      email: 'new.person@example.com',
+      name: 'New Person',
+      role: 'viewer',
+    })
     expect(outcome.status).toBe(200)
     expect(outcome.body.invite?.email).toBe('new.person@example.com')
     const url = new URL(outcome.body.invite!.url)

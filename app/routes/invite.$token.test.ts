@@ -9,7 +9,10 @@ import { action, loader } from './invite.$token'
 
 interface Outcome {
   status: number
-  body: Record<string, unknown> & { result?: { error?: Record<string, string[] | null> } | null; notice?: string | null }
+  body: Record<string, unknown> & {
+    result?: { error?: Record<string, string[] | null> } | null
+    notice?: string | null
+  }
   response?: Response
 }
 
@@ -102,7 +105,9 @@ describe('/invite/:token', () => {
     expect(await verifyPassword((await findUserByEmail('welcome@example.com'))!.passwordHash, PASSWORD)).toBe(true)
 
     expect((await get(token)).status).toBe(410)
-    expect((await submit(token, { password: 'another password!!', confirmPassword: 'another password!!' })).status).toBe(410)
+    expect(
+      (await submit(token, { password: 'another password!!', confirmPassword: 'another password!!' })).status,
+    ).toBe(410)
     expect(await verifyPassword((await findUserByEmail('welcome@example.com'))!.passwordHash, PASSWORD)).toBe(true)
   })
 })
