@@ -17,6 +17,8 @@ import { getLogger } from './app/observability/logger.server'
 import { runWithRequestContext, type RequestContext } from './app/observability/request-context.server'
 import { crossSiteRefusal } from './app/auth/csrf.server'
 import { migrateDatabase } from './db/migrate'
+import { allWorkers } from './app/jobs/registry.server'
+import { startWorkers, stopWorkers } from './app/jobs/workers.server'
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from './db/seed'
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url))
@@ -226,7 +228,8 @@ function shutdownOn(server: Server) {
     getLogger().info({ signal }, 'draining in-flight requests')
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS)
     force.unref()
-    server.close(() => {
+    server.close(async () => {
+      await stopWorkers()
       closeDatabase()
       getLogger().info('stopped')
       process.exit(0)
@@ -256,6 +259,7 @@ async function main() {
   server.on('error', (error: NodeJS.ErrnoException) => {
     fail(error.code === 'EADDRINUSE' ? `port ${env.PORT} is already in use (PORT)` : `cannot listen on ${env.HOST}:${env.PORT}: ${error.message}`)
   })
+  startWorkers(await allWorkers())
   shutdownOn(server)
 }
 

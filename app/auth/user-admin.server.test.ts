@@ -5,11 +5,11 @@ import { getDb } from '../db.server'
 import { sha256Hex } from '../utils/crypto.server'
 import { ensureDemoUsers, makeRequest, userWithRole } from '../../tests/helpers/auth'
 import { authenticateApiToken, createApiToken } from './api-tokens.server'
-import { recordAudit } from './audit.server'
+import { recordAudit, type AuditActor } from './audit.server'
 import { acceptInvite, inviteUser } from './invites.server'
 import { login } from './login.server'
 import type { Role } from './permissions'
-import { getOptionalActor, requirePermission, type Actor } from './require.server'
+import { getOptionalActor, requirePermission } from './require.server'
 import { createSession, sessionCookieName } from './session.server'
 import { createUser, findUserById } from './users.server'
 import {
@@ -30,9 +30,9 @@ import {
 
 const PASSWORD = 'a long enough password'
 
-async function actorFor(role: Role): Promise<Actor> {
+async function actorFor(role: Role): Promise<AuditActor & { userId: string }> {
   const user = await userWithRole(role)
-  return { user: { id: user.id, email: user.email, name: user.name, role: user.role }, via: 'session' }
+  return { userId: user.id }
 }
 
 async function person(email: string, role: Role = 'engineer') {
@@ -69,7 +69,7 @@ describe('listUsersForAdmin', () => {
     const admin = await actorFor('admin')
     const invited = await inviteUser(
       { email: 'invited@example.com', name: 'Invited', role: 'viewer' },
-      { userId: admin.user.id },
+      { userId: admin.userId },
     )
     const disabled = await person('disabled-list@example.com')
     expect((await disableUser(disabled.id, admin)).ok).toBe(true)
@@ -106,7 +106,7 @@ describe('role changes', () => {
       { email: 'promote@example.com', from: 'viewer', to: 'engineer' },
       { email: 'promote@example.com', from: 'engineer', to: 'viewer' },
     ])
-    expect(entries[0].actorUserId).toBe(admin.user.id)
+    expect(entries[0].actorUserId).toBe(admin.userId)
   })
 
   it('answers not_found for an unknown user and records nothing for an unchanged role', async () => {
@@ -124,26 +124,26 @@ describe('the last active admin', () => {
     expect(await countActiveAdmins()).toBe(1)
     // Someone else with an admin's permissions (an API token, say) is refused just the same.
     const other = await actorFor('engineer')
-    expect(await changeUserRole(admin.user.id, 'engineer', admin)).toEqual({ ok: false, reason: 'last_admin' })
-    expect(await disableUser(admin.user.id, other)).toEqual({ ok: false, reason: 'last_admin' })
-    expect((await findUserById(admin.user.id))?.role).toBe('admin')
-    expect((await findUserById(admin.user.id))?.disabledAt).toBeNull()
+    expect(await changeUserRole(admin.userId, 'engineer', admin)).toEqual({ ok: false, reason: 'last_admin' })
+    expect(await disableUser(admin.userId, other)).toEqual({ ok: false, reason: 'last_admin' })
+    expect((await findUserById(admin.userId))?.role).toBe('admin')
+    expect((await findUserById(admin.userId))?.disabledAt).toBeNull()
 
     // An invited admin who has not set a password cannot act yet, so does not count.
     const invite = await inviteUser(
       { email: 'second-admin@example.com', name: 'Second', role: 'admin' },
-      { userId: admin.user.id },
+      { userId: admin.userId },
     )
     if (!invite.ok) throw new Error(invite.message)
-    expect(await changeUserRole(admin.user.id, 'engineer', admin)).toEqual({ ok: false, reason: 'last_admin' })
+    expect(await changeUserRole(admin.userId, 'engineer', admin)).toEqual({ ok: false, reason: 'last_admin' })
 
     expect((await acceptInvite(invite.token, PASSWORD)).ok).toBe(true)
     expect(await countActiveAdmins()).toBe(2)
-    expect(await changeUserRole(admin.user.id, 'engineer', admin)).toEqual({ ok: true, changed: true })
+    expect(await changeUserRole(admin.userId, 'engineer', admin)).toEqual({ ok: true, changed: true })
     // Now the second admin is the last one.
-    const second = { ...admin, user: { ...admin.user, id: invite.userId } }
+    const second = { userId: invite.userId }
     expect(await changeUserRole(invite.userId, 'viewer', second)).toEqual({ ok: false, reason: 'last_admin' })
-    expect(await changeUserRole(admin.user.id, 'admin', second)).toEqual({ ok: true, changed: true })
+    expect(await changeUserRole(admin.userId, 'admin', second)).toEqual({ ok: true, changed: true })
   })
 
   it('a disabled admin does not count as active', async () => {
@@ -158,8 +158,8 @@ describe('the last active admin', () => {
 describe('disableUser', () => {
   it('refuses to let anyone disable themselves', async () => {
     const admin = await actorFor('admin')
-    expect(await disableUser(admin.user.id, admin)).toEqual({ ok: false, reason: 'self' })
-    expect((await findUserById(admin.user.id))?.disabledAt).toBeNull()
+    expect(await disableUser(admin.userId, admin)).toEqual({ ok: false, reason: 'self' })
+    expect((await findUserById(admin.userId))?.disabledAt).toBeNull()
   })
 
   it('ends every session and revokes every token at once; re-enabling brings neither back', async () => {
@@ -203,6 +203,15 @@ describe('disableUser', () => {
   })
 })
 
+describe('without a person acting', () => {
+  it('takes a labelled actor (the command line) and records the label', async () => {
+    const target = await person('by-cli@example.com')
+    expect(await disableUser(target.id, { label: 'cli' })).toEqual({ ok: true, changed: true })
+    const [entry] = await auditOf('user.disable', target.id)
+    expect(entry).toMatchObject({ actorUserId: null, actorLabel: 'cli' })
+  })
+})
+
 describe('sessions of everyone', () => {
   it('lists live sessions with a readable browser and never the stored hash', async () => {
     const admin = await actorFor('admin')
@@ -215,7 +224,7 @@ describe('sessions of everyone', () => {
       .update(sessions)
       .set({ lastSeenAt: Date.now() - 8 * 24 * 60 * 60 * 1000 })
       .where(eq(sessions.id, sha256Hex(idle.sessionId)))
-    const mine = await sessionCookie(admin.user.id)
+    const mine = await sessionCookie(admin.userId)
 
     const list = await listLiveSessions(mine.sessionId)
     const ofTarget = list.filter((session) => session.userId === target.id)
@@ -242,7 +251,7 @@ describe('sessions of everyone', () => {
     expect(await getOptionalActor(makeRequest('/', { cookie: ended.cookie }))).toBeNull()
     expect((await getOptionalActor(makeRequest('/', { cookie: kept.cookie })))?.user.id).toBe(target.id)
     const [entry] = await auditOf('session.end', handle)
-    expect(entry).toMatchObject({ actorUserId: admin.user.id, targetType: 'session' })
+    expect(entry).toMatchObject({ actorUserId: admin.userId, targetType: 'session' })
     expect(entry.detail).toMatchObject({ owner: target.id, ownerEmail: 'ended@example.com' })
 
     expect(await endSessionAsAdmin(handle, admin)).toEqual({ ok: false })
@@ -316,7 +325,7 @@ describe('audit log', () => {
   it('pages backwards by id and names who acted', async () => {
     const admin = await actorFor('admin')
     for (let index = 0; index < 5; index++) {
-      await recordAudit({ action: 'test.page', actor: { userId: admin.user.id }, detail: { index } })
+      await recordAudit({ action: 'test.page', actor: { userId: admin.userId }, detail: { index } })
     }
     await recordAudit({ action: 'test.page', actor: { label: 'someone@typed.example' } })
     const first = await listAuditPage({ action: 'test.page' }, 4)

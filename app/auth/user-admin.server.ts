@@ -14,7 +14,7 @@ import { SESSION_IDLE_LIMIT_MS, endAllSessionsOf } from './session.server'
  * Who is acting, as the functions below take it: a person (maybe through a token), or a label such as
  * "cli" for the command line, which has no user.
  */
-export function auditActorOf(actor: AuditActor): AuditActor {
+export function auditActorOf(actor: Actor): AuditActor {
   return { userId: actor.user.id, tokenId: actor.tokenId ?? null }
 }
 

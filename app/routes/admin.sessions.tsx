@@ -4,7 +4,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { requirePermission } from '../auth/require.server'
-import { endSessionAsAdmin, listLiveSessions } from '../auth/user-admin.server'
+import { auditActorOf, endSessionAsAdmin, listLiveSessions } from '../auth/user-admin.server'
 import { AdminPage, Badge, Notice, RowActionForm, TableHead } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
 import { formatDateTime } from '../utils/format'
@@ -34,7 +34,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const handle = String(formData.get('handle') ?? '')
   const submission = parseWithZod(formData, { schema: endSessionSchema })
   if (submission.status !== 'success') return reply({ handle, result: submission.reply() }, 400)
-  const ended = await endSessionAsAdmin(submission.value.handle, actor)
+  const ended = await endSessionAsAdmin(submission.value.handle, auditActorOf(actor))
   // The row is gone by now, so the answer is a page notice rather than an error beside the row.
   if (!ended.ok) return reply({ handle, notice: 'That session does not exist or has already ended.' }, 404)
   return reply({ handle, result: submission.reply(), notice: 'The session has ended; that browser is logged out.' })

@@ -4,7 +4,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { requirePermission } from '../auth/require.server'
-import { listAllTokens, revokeTokenAsAdmin } from '../auth/user-admin.server'
+import { auditActorOf, listAllTokens, revokeTokenAsAdmin } from '../auth/user-admin.server'
 import { AdminPage, Badge, Notice, RowActionForm, TableHead } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
 import { formatDateTime } from '../utils/format'
@@ -36,7 +36,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const tokenId = String(formData.get('tokenId') ?? '')
   const submission = parseWithZod(formData, { schema: revokeTokenSchema })
   if (submission.status !== 'success') return reply({ tokenId, result: submission.reply() }, 400)
-  const outcome = await revokeTokenAsAdmin(submission.value.tokenId, actor)
+  const outcome = await revokeTokenAsAdmin(submission.value.tokenId, auditActorOf(actor))
   if (outcome === 'not_found') return reply({ tokenId, notice: 'That token does not exist.' }, 404)
   if (outcome === 'already_revoked') return reply({ tokenId, notice: 'That token was already revoked.' }, 409)
   return reply({ tokenId, result: submission.reply(), notice: 'The token is revoked; requests with it now get 401.' })

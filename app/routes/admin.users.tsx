@@ -97,10 +97,10 @@ export async function action({ request }: ActionFunctionArgs) {
     const value = submission.value
     const outcome =
       value.intent === 'role'
-        ? await changeUserRole(value.userId, value.role, actor)
+        ? await changeUserRole(value.userId, value.role, auditActorOf(actor))
         : value.intent === 'disable'
-          ? await disableUser(value.userId, actor)
-          : await enableUser(value.userId, actor)
+          ? await disableUser(value.userId, auditActorOf(actor))
+          : await enableUser(value.userId, auditActorOf(actor))
     if (!outcome.ok) {
       const refusal = REFUSALS[outcome.reason]
       // A missing user has no row to show the error beside.

@@ -1,0 +1,91 @@
+// Background work inside the server process. Each worker claims its work through leases in the
+// database, so several replicas can run the same workers without doing anything twice.
+import { getLogger } from '../observability/logger.server'
+import { singleton } from '../utils/singleton.server'
+
+export interface Worker {
+  name: string
+  /** How often to look for work when nothing nudges the worker. */
+  idleIntervalMs: number
+  /** Does one round of work; returns how many items it handled (0: nothing was due). */
+  runOnce(): Promise<number>
+}
+
+interface WorkerState {
+  worker: Worker
+  wake?: () => void
+  nudged: boolean
+  running: Promise<void>
+}
+
+interface Registry {
+  started: boolean
+  stopping: boolean
+  states: Map<string, WorkerState>
+}
+
+const registry = singleton<Registry>('workers', () => ({ started: false, stopping: false, states: new Map() }))
+
+const ERROR_BACKOFF_MS = 1000
+
+async function loop(state: WorkerState) {
+  const logger = getLogger().child({ worker: state.worker.name })
+  while (!registry.stopping) {
+    let handled = 0
+    try {
+      state.nudged = false
+      handled = await state.worker.runOnce()
+    } catch (error) {
+      logger.error({ err: error }, 'worker round failed')
+      await sleep(ERROR_BACKOFF_MS, state)
+      continue
+    }
+    // More may be waiting: go again at once, but let requests in between rounds.
+    if (handled > 0 || state.nudged) {
+      await new Promise((resolve) => setImmediate(resolve))
+      continue
+    }
+    await sleep(state.worker.idleIntervalMs, state)
+  }
+}
+
+function sleep(ms: number, state: WorkerState) {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      state.wake = undefined
+      resolve()
+    }
+    state.wake = done
+  })
+}
+
+/** Starts every worker once per process. */
+export function startWorkers(workers: Worker[]) {
+  if (registry.started) return
+  registry.started = true
+  registry.stopping = false
+  for (const worker of workers) {
+    const state: WorkerState = { worker, nudged: false, running: Promise.resolve() }
+    registry.states.set(worker.name, state)
+    state.running = loop(state)
+  }
+}
+
+/** Tells a worker that work is waiting, so it runs now rather than at its next interval. */
+export function nudgeWorker(name: string) {
+  const state = registry.states.get(name)
+  if (!state) return
+  state.nudged = true
+  state.wake?.()
+}
+
+/** Lets each worker finish its current round, then stops them all. */
+export async function stopWorkers() {
+  registry.stopping = true
+  for (const state of registry.states.values()) state.wake?.()
+  await Promise.all([...registry.states.values()].map((state) => state.running))
+  registry.states.clear()
+  registry.started = false
+}
