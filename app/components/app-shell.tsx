@@ -11,7 +11,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard', permission: 'workspace:read' },
-  { to: '/admin/users', label: 'Admin', permission: 'user:manage' },
+  { to: '/admin', label: 'Admin', permission: 'user:manage' },
 ]
 
 export function AppShell({ children }: { children: ReactNode }) {

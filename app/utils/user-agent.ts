@@ -10,9 +10,9 @@ export function describeUserAgent(userAgent: string | null | undefined): string 
     : userAgent.split(/[ /]/)[0] || 'Unknown client'
   const system =
     /Windows/.test(userAgent) ? 'Windows'
+    : /iPhone|iPad/.test(userAgent) ? 'iOS'
     : /Mac OS X|Macintosh/.test(userAgent) ? 'macOS'
     : /Android/.test(userAgent) ? 'Android'
-    : /iPhone|iPad/.test(userAgent) ? 'iOS'
     : /Linux/.test(userAgent) ? 'Linux'
     : ''
   return system ? `${browser} on ${system}` : browser
