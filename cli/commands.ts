@@ -1,6 +1,9 @@
 import type { ParseArgsConfig } from 'node:util'
 import { z } from 'zod'
 import { createApiToken } from '../app/auth/api-tokens.server'
+import { recordAudit } from '../app/auth/audit.server'
+import { inviteUser } from '../app/auth/invites.server'
+import { disableUser } from '../app/auth/user-admin.server'
 import { MAX_TOKEN_DAYS } from '../app/auth/limits'
 import { newPasswordSchema } from '../app/auth/schemas'
 import { createUser, DuplicateEmailError, findUserByEmail } from '../app/auth/users.server'
@@ -42,22 +45,39 @@ const CLI_ACTOR = { label: 'cli' }
 
 export const COMMANDS: Record<string, Command> = {
   'user:create': {
-    usage: '--email EMAIL --role admin|engineer|viewer [--name NAME] [--password PASSWORD]',
+    usage: '--email EMAIL --role admin|engineer|viewer [--name NAME] [--password PASSWORD]   (no password: prints an invite link)',
     options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
     async run(values) {
       const email = check(z.string().email('not a valid email address'), required(values, 'email'), 'email')
       const role = check(roleSchema, required(values, 'role'), 'role')
       const password = values.password === undefined ? undefined : check(newPasswordSchema, values.password, 'password')
-      if (!password) throw new CliError('--password is required (at least 12 characters)')
+      const name = typeof values.name === 'string' && values.name.trim() ? values.name.trim() : email.split('@')[0]
+      if (!password) {
+        // No password: the person sets one through a single-use invite link.
+        const invite = await inviteUser({ email, name, role }, CLI_ACTOR)
+        if (!invite.ok) throw new CliError(invite.message)
+        return `invited ${role} ${email}: they set a password at\n${invite.url}\n(the link works once and expires ${invite.expiresAt.toISOString()})`
+      }
       try {
-        const user = await createUser({ email, role, name: typeof values.name === 'string' ? values.name : undefined, password })
-        const { recordAudit } = await import('../app/auth/audit.server')
+        const user = await createUser({ email, role, name, password })
         await recordAudit({ action: 'user.create', actor: CLI_ACTOR, targetType: 'user', targetId: user.id, detail: { email, role } })
-        return `created ${role} ${email} (id ${user.id})`
+        return `created ${role} ${user.email} (id ${user.id})`
       } catch (error) {
         if (error instanceof DuplicateEmailError) throw new CliError(error.message)
         throw error
       }
+    },
+  },
+  'user:disable': {
+    usage: '--email EMAIL   (ends their sessions and revokes their tokens)',
+    options: { email: { type: 'string' } },
+    async run(values) {
+      const user = await requireUser(required(values, 'email'))
+      const outcome = await disableUser(user.id, CLI_ACTOR)
+      if (!outcome.ok) {
+        throw new CliError(outcome.reason === 'last_admin' ? `${user.email} is the last active admin and stays enabled` : `cannot disable ${user.email}`)
+      }
+      return outcome.changed ? `disabled ${user.email}; their sessions ended and their tokens were revoked` : `${user.email} was already disabled`
     },
   },
   'token:create': {
