@@ -12,6 +12,7 @@ import helmet from 'helmet'
 import { pinoHttp } from 'pino-http'
 import { parseEnv, EnvError, type Env } from './app/env.server'
 import { singleton } from './app/utils/singleton.server'
+import { loadEnvFile } from './app/utils/load-env-file.server'
 import { closeDatabase, configureDatabase, ensureDatabaseDirectory, getClient, getDb, isDatabaseReady } from './app/db.server'
 import { getLogger } from './app/observability/logger.server'
 import { runWithRequestContext, type RequestContext } from './app/observability/request-context.server'
@@ -241,6 +242,7 @@ function shutdownOn(server: Server) {
 }
 
 async function main() {
+  loadEnvFile()
   const env = loadEnv()
   ensureBuild(env)
   await prepareDatabase(env)

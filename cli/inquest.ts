@@ -1,6 +1,7 @@
 // `npm run inquest -- <command>`: administration from a shell, against DATABASE_URL.
 import { parseArgs } from 'node:util'
 import { EnvError } from '../app/env.server'
+import { loadEnvFile } from '../app/utils/load-env-file.server'
 import { runCommand, CliError, COMMANDS } from './commands'
 
 function usage() {
@@ -9,6 +10,7 @@ function usage() {
 }
 
 async function main(argv: string[]) {
+  loadEnvFile()
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage())

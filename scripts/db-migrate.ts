@@ -1,7 +1,10 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL (the server also does this on start).
 import { closeDatabase, configureDatabase, ensureDatabaseDirectory, getClient, getDb } from '../app/db.server'
 import { EnvError, getEnv } from '../app/env.server'
+import { loadEnvFile } from '../app/utils/load-env-file.server'
 import { migrateDatabase } from '../db/migrate'
+
+loadEnvFile()
 
 try {
   const env = getEnv()

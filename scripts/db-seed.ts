@@ -1,8 +1,11 @@
 // `npm run db:seed`: wipes a scratch database and seeds the demo workspace into it. Refused in production.
 import { closeDatabase, configureDatabase, ensureDatabaseDirectory, getClient, getDb } from '../app/db.server'
 import { EnvError, getEnv } from '../app/env.server'
+import { loadEnvFile } from '../app/utils/load-env-file.server'
 import { migrateDatabase } from '../db/migrate'
 import { seedDemoWorkspace, wipeDatabase } from '../db/seed'
+
+loadEnvFile()
 
 try {
   const env = getEnv()
