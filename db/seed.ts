@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { getClient, type Database } from '../app/db.server'
-import { createUser, hasAnyUser } from '../app/auth/users.server'
+import { createUser, DuplicateEmailError, hasAnyUser } from '../app/auth/users.server'
 import { DEMO_PASSWORD, DEMO_USERS } from './seed-accounts'
 
 export { DEMO_PASSWORD, DEMO_USERS }
@@ -16,8 +16,14 @@ export async function isDatabaseEmpty() {
  */
 export async function seedDemoWorkspace(): Promise<boolean> {
   if (!(await isDatabaseEmpty())) return false
-  for (const user of DEMO_USERS) {
-    await createUser({ ...user, password: DEMO_PASSWORD })
+  try {
+    for (const user of DEMO_USERS) {
+      await createUser({ ...user, password: DEMO_PASSWORD })
+    }
+  } catch (error) {
+    // Another process sharing the database seeded it first.
+    if (error instanceof DuplicateEmailError) return false
+    throw error
   }
   return true
 }
