@@ -1,7 +1,8 @@
-import { and, desc, eq, isNull } from 'drizzle-orm'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
 import { apiTokens, users, type TokenScope } from '../../db/schema'
 import { getDb } from '../db.server'
 import { newId, newSecret, sha256Hex } from '../utils/crypto.server'
+import { singleton } from '../utils/singleton.server'
 import { recordAudit, type AuditActor } from './audit.server'
 import type { Role } from './permissions'
 
@@ -49,27 +50,35 @@ export interface TokenIdentity {
   user: { id: string; email: string; name: string; role: Role }
 }
 
+// The hot path of every API call: one prepared join.
+function tokenLookup() {
+  return singleton('api-token-lookup', () =>
+    getDb()
+      .select({
+        id: apiTokens.id,
+        scope: apiTokens.scope,
+        expiresAt: apiTokens.expiresAt,
+        revokedAt: apiTokens.revokedAt,
+        lastUsedAt: apiTokens.lastUsedAt,
+        userId: users.id,
+        email: users.email,
+        name: users.name,
+        role: users.role,
+        disabledAt: users.disabledAt,
+      })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+      .prepare(),
+  )
+}
+
 export type TokenCheck = { ok: true; identity: TokenIdentity } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'disabled' }
 
 /** Checks a presented bearer token against the database; the owner's current role applies. */
 export async function authenticateApiToken(token: string, ip?: string | null): Promise<TokenCheck> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return { ok: false, reason: 'unknown' }
-  const [row] = await getDb()
-    .select({
-      id: apiTokens.id,
-      scope: apiTokens.scope,
-      expiresAt: apiTokens.expiresAt,
-      revokedAt: apiTokens.revokedAt,
-      lastUsedAt: apiTokens.lastUsedAt,
-      userId: users.id,
-      email: users.email,
-      name: users.name,
-      role: users.role,
-      disabledAt: users.disabledAt,
-    })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, sha256Hex(token)))
+  const row = await tokenLookup().get({ hash: sha256Hex(token) })
   if (!row) return { ok: false, reason: 'unknown' }
   if (row.revokedAt) return { ok: false, reason: 'revoked' }
   if (row.disabledAt) return { ok: false, reason: 'disabled' }
