@@ -103,7 +103,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     HOST: '127.0.0.1',
     APP_URL: origin,
     DATABASE_URL: databaseUrl,
-    NODE_ENV: 'test',
+    NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     ...extraEnv,
   }
@@ -116,6 +116,19 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     'SEED_DEMO',
   ]) {
     if (!(name in extraEnv)) delete env[name]
+  }
+
+  // Measure what production runs (React's production server build, secure cookies): seed the demo
+  // workspace first, since a production server never seeds.
+  if (env.NODE_ENV === 'production') {
+    const seeded = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/db-seed.ts'], {
+      cwd: ROOT,
+      env: { ...env, NODE_ENV: 'test' },
+      encoding: 'utf8',
+    })
+    if (seeded.status !== 0) throw new Error(`seeding the bench database failed:\n${seeded.stderr}`)
+    env.SESSION_SECRET ??= 'bench-session-secret-that-is-long-enough-0123456789'
+    env.SECRETS_ENCRYPTION_KEY ??= 'ab'.repeat(32)
   }
 
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['server.ts'], {
