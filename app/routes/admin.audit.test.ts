@@ -4,33 +4,15 @@ import { recordAudit } from '../auth/audit.server'
 import { getDb } from '../db.server'
 import { auditLog } from '../../db/schema'
 import { cookieFor, ensureDemoUsers, makeRequest, userWithRole } from '../../tests/helpers/auth'
+import { settle } from '../../tests/helpers/route'
 import { loader } from './admin.audit'
 import { loader as csvLoader } from './admin.audit[.]csv'
 
-interface Outcome {
-  status: number
-  body: Record<string, unknown> & {
+type Body = Record<string, unknown> & {
     result?: { error?: Record<string, string[] | null> } | null
     notice?: string | null
   }
-  response?: Response
-}
 
-/** Runs a loader or action as Remix would and says what the browser would get, thrown Responses included. */
-async function settle(run: () => Promise<unknown>): Promise<Outcome> {
-  try {
-    const value = await run()
-    if (value instanceof Response) return { status: value.status, body: {}, response: value }
-    if (value && typeof value === 'object' && 'type' in value && value.type === 'DataWithResponseInit') {
-      const wrapped = value as unknown as { data: Outcome['body']; init: ResponseInit | null }
-      return { status: wrapped.init?.status ?? 200, body: wrapped.data }
-    }
-    return { status: 200, body: value as Outcome['body'] }
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, body: {}, response: thrown }
-    throw thrown
-  }
-}
 
 const args = (request: Request) => ({ request, params: {}, context: {} }) as unknown as LoaderFunctionArgs
 let adminCookie = ''
@@ -67,9 +49,9 @@ beforeAll(async () => {
 })
 
 const page = (query: string, cookie = adminCookie) =>
-  settle(() => loader(args(makeRequest(`/admin/audit${query}`, { cookie }))))
+  settle<Body>(() => loader(args(makeRequest(`/admin/audit${query}`, { cookie }))))
 const csv = (query: string, cookie = adminCookie) =>
-  settle(() => csvLoader(args(makeRequest(`/admin/audit.csv${query}`, { cookie }))))
+  settle<Body>(() => csvLoader(args(makeRequest(`/admin/audit.csv${query}`, { cookie }))))
 
 describe('/admin/audit', () => {
   it('is 403 for engineers and viewers, page and CSV alike', async () => {

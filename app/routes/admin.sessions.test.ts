@@ -4,32 +4,14 @@ import { getOptionalActor } from '../auth/require.server'
 import { createSession, sessionCookieName } from '../auth/session.server'
 import { sha256Hex } from '../utils/crypto.server'
 import { cookieFor, ensureDemoUsers, makeRequest, userWithRole } from '../../tests/helpers/auth'
+import { settle } from '../../tests/helpers/route'
 import { action, loader } from './admin.sessions'
 
-interface Outcome {
-  status: number
-  body: Record<string, unknown> & {
+type Body = Record<string, unknown> & {
     result?: { error?: Record<string, string[] | null> } | null
     notice?: string | null
   }
-  response?: Response
-}
 
-/** Runs a loader or action as Remix would and says what the browser would get, thrown Responses included. */
-async function settle(run: () => Promise<unknown>): Promise<Outcome> {
-  try {
-    const value = await run()
-    if (value instanceof Response) return { status: value.status, body: {}, response: value }
-    if (value && typeof value === 'object' && 'type' in value && value.type === 'DataWithResponseInit') {
-      const wrapped = value as unknown as { data: Outcome['body']; init: ResponseInit | null }
-      return { status: wrapped.init?.status ?? 200, body: wrapped.data }
-    }
-    return { status: 200, body: value as Outcome['body'] }
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, body: {}, response: thrown }
-    throw thrown
-  }
-}
 
 const args = (request: Request) =>
   ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
@@ -41,13 +23,13 @@ beforeAll(async () => {
 })
 
 const post = (form: Record<string, string>, cookie = adminCookie) =>
-  settle(() => action(args(makeRequest('/admin/sessions', { cookie, form }))))
+  settle<Body>(() => action(args(makeRequest('/admin/sessions', { cookie, form }))))
 
 describe('/admin/sessions', () => {
   it('is 403 for engineers and viewers, loader and action alike', async () => {
     for (const role of ['engineer', 'viewer'] as const) {
       const cookie = await cookieFor(role)
-      expect((await settle(() => loader(args(makeRequest('/admin/sessions', { cookie }))))).status).toBe(403)
+      expect((await settle<Body>(() => loader(args(makeRequest('/admin/sessions', { cookie }))))).status).toBe(403)
       expect((await post({ intent: 'end', handle: '0123456789abcdef' }, cookie)).status).toBe(403)
     }
   })
@@ -58,7 +40,7 @@ describe('/admin/sessions', () => {
       ip: '192.0.2.7',
       userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
     })
-    const page = await settle(() => loader(args(makeRequest('/admin/sessions', { cookie: adminCookie }))))
+    const page = await settle<Body>(() => loader(args(makeRequest('/admin/sessions', { cookie: adminCookie }))))
     const sessions = page.body.sessions as Array<{ email: string; browser: string; ip: string; current: boolean }>
     expect(sessions).toContainEqual(
       expect.objectContaining({ email: 'engineer@example.com', browser: 'Firefox on Linux', ip: '192.0.2.7' }),

@@ -2,32 +2,14 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { authenticateApiToken, createApiToken } from '../auth/api-tokens.server'
 import { cookieFor, ensureDemoUsers, makeRequest, userWithRole } from '../../tests/helpers/auth'
+import { settle } from '../../tests/helpers/route'
 import { action, loader } from './admin.tokens'
 
-interface Outcome {
-  status: number
-  body: Record<string, unknown> & {
+type Body = Record<string, unknown> & {
     result?: { error?: Record<string, string[] | null> } | null
     notice?: string | null
   }
-  response?: Response
-}
 
-/** Runs a loader or action as Remix would and says what the browser would get, thrown Responses included. */
-async function settle(run: () => Promise<unknown>): Promise<Outcome> {
-  try {
-    const value = await run()
-    if (value instanceof Response) return { status: value.status, body: {}, response: value }
-    if (value && typeof value === 'object' && 'type' in value && value.type === 'DataWithResponseInit') {
-      const wrapped = value as unknown as { data: Outcome['body']; init: ResponseInit | null }
-      return { status: wrapped.init?.status ?? 200, body: wrapped.data }
-    }
-    return { status: 200, body: value as Outcome['body'] }
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, body: {}, response: thrown }
-    throw thrown
-  }
-}
 
 const args = (request: Request) =>
   ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
@@ -39,7 +21,7 @@ beforeAll(async () => {
 })
 
 const post = (form: Record<string, string>, cookie = adminCookie) =>
-  settle(() => action(args(makeRequest('/admin/tokens', { cookie, form }))))
+  settle<Body>(() => action(args(makeRequest('/admin/tokens', { cookie, form }))))
 
 describe('/admin/tokens', () => {
   it('is 403 for engineers and viewers, loader and action alike', async () => {
@@ -50,7 +32,7 @@ describe('/admin/tokens', () => {
     )
     for (const role of ['engineer', 'viewer'] as const) {
       const cookie = await cookieFor(role)
-      expect((await settle(() => loader(args(makeRequest('/admin/tokens', { cookie }))))).status).toBe(403)
+      expect((await settle<Body>(() => loader(args(makeRequest('/admin/tokens', { cookie }))))).status).toBe(403)
       expect((await post({ intent: 'revoke', tokenId: token.id }, cookie)).status).toBe(403)
     }
     expect((await authenticateApiToken(token.token)).ok).toBe(true)
@@ -62,7 +44,7 @@ describe('/admin/tokens', () => {
       { userId: viewer.id, name: 'viewer-script', scope: 'read', days: 5 },
       { userId: viewer.id },
     )
-    const page = await settle(() => loader(args(makeRequest('/admin/tokens', { cookie: adminCookie }))))
+    const page = await settle<Body>(() => loader(args(makeRequest('/admin/tokens', { cookie: adminCookie }))))
     const tokens = page.body.tokens as Array<{ id: string; ownerEmail: string; status: string; prefix: string }>
     expect(tokens.find((row) => row.id === token.id)).toMatchObject({
       ownerEmail: 'viewer@example.com',

@@ -3,40 +3,22 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { findInvite } from '../auth/invites.server'
 import { findUserByEmail } from '../auth/users.server'
 import { cookieFor, ensureDemoUsers, makeRequest, userWithRole } from '../../tests/helpers/auth'
+import { settle } from '../../tests/helpers/route'
 import { action, loader } from './admin.users'
 
-interface Outcome {
-  status: number
-  body: {
+type Body = {
     intent?: string | null
     result?: { status?: string; error?: Record<string, string[] | null> } | null
     invite?: { email: string; url: string } | null
     notice?: string | null
     users?: Array<{ email: string; status: string; role: string }>
   }
-  location?: string | null
-}
 
-/** Runs a loader or action as Remix would and says what the browser would get, thrown Responses included. */
-async function settle(run: () => Promise<unknown>): Promise<Outcome> {
-  try {
-    const value = await run()
-    if (value instanceof Response) return { status: value.status, body: {}, location: value.headers.get('location') }
-    if (value && typeof value === 'object' && 'type' in value && value.type === 'DataWithResponseInit') {
-      const wrapped = value as unknown as { data: Outcome['body']; init: ResponseInit | null }
-      return { status: wrapped.init?.status ?? 200, body: wrapped.data }
-    }
-    return { status: 200, body: value as Outcome['body'] }
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, body: {}, location: thrown.headers.get('location') }
-    throw thrown
-  }
-}
 
 const args = (request: Request) =>
   ({ request, params: {}, context: {} }) as unknown as ActionFunctionArgs & LoaderFunctionArgs
 const post = async (form: Record<string, string>, role: 'admin' | 'engineer' | 'viewer' = 'admin') =>
-  settle(() => action(args(makeRequest('/admin/users', { cookie: cookies[role] ?? '', form }))))
+  settle<Body>(() => action(args(makeRequest('/admin/users', { cookie: cookies[role] ?? '', form }))))
 
 const cookies: Partial<Record<'admin' | 'engineer' | 'viewer', string>> = {}
 
@@ -50,7 +32,7 @@ beforeAll(async () => {
 describe('permission', () => {
   it('engineers and viewers get 403 from the loader and the action; admins get the list', async () => {
     for (const role of ['engineer', 'viewer'] as const) {
-      expect((await settle(() => loader(args(makeRequest('/admin/users', { cookie: cookies[role] }))))).status).toBe(
+      expect((await settle<Body>(() => loader(args(makeRequest('/admin/users', { cookie: cookies[role] }))))).status).toBe(
         403,
       )
       expect((await post({ intent: 'invite', email: 'x@example.com', name: 'X', role: 'admin' }, role)).status).toBe(
@@ -58,13 +40,13 @@ describe('permission', () => {
       )
     }
     expect(await findUserByEmail('x@example.com')).toBeUndefined()
-    const page = await settle(() => loader(args(makeRequest('/admin/users', { cookie: cookies.admin }))))
+    const page = await settle<Body>(() => loader(args(makeRequest('/admin/users', { cookie: cookies.admin }))))
     expect(page.status).toBe(200)
     expect(page.body.users?.map((user) => user.email)).toContain('engineer@example.com')
   })
 
   it('logged-out requests go to the login page', async () => {
-    const outcome = await settle(() => loader(args(makeRequest('/admin/users'))))
+    const outcome = await settle<Body>(() => loader(args(makeRequest('/admin/users'))))
     expect(outcome.status).toBe(302)
     expect(outcome.location).toBe('/login?redirectTo=%2Fadmin%2Fusers')
   })
@@ -109,7 +91,7 @@ describe('invite', () => {
     const token = url.pathname.replace('/invite/', '')
     expect(await findInvite(token)).toMatchObject({ status: 'valid', email: 'new.person@example.com' })
     // The list shows them as invited; the link is not part of what the loader sends.
-    const page = await settle(() => loader(args(makeRequest('/admin/users', { cookie: cookies.admin }))))
+    const page = await settle<Body>(() => loader(args(makeRequest('/admin/users', { cookie: cookies.admin }))))
     expect(page.body.users?.find((user) => user.email === 'new.person@example.com')?.status).toBe('invited')
     expect(JSON.stringify(page.body)).not.toContain(token)
   })
@@ -153,7 +135,7 @@ describe('role, disable and enable', () => {
     expect((await post({ intent: 'disable', userId: viewer.id })).status).toBe(200)
     expect((await findUserByEmail('viewer@example.com'))?.disabledAt).toBeInstanceOf(Date)
     // The viewer's session ended with the account.
-    expect((await settle(() => loader(args(makeRequest('/admin/users', { cookie: cookies.viewer }))))).status).toBe(302)
+    expect((await settle<Body>(() => loader(args(makeRequest('/admin/users', { cookie: cookies.viewer }))))).status).toBe(302)
     expect((await post({ intent: 'enable', userId: viewer.id })).status).toBe(200)
     expect((await findUserByEmail('viewer@example.com'))?.disabledAt).toBeNull()
   })

@@ -5,32 +5,14 @@ import { verifyPassword } from '../auth/password.server'
 import { getOptionalActor } from '../auth/require.server'
 import { findUserByEmail } from '../auth/users.server'
 import { ensureDemoUsers, makeRequest, userWithRole } from '../../tests/helpers/auth'
+import { settle } from '../../tests/helpers/route'
 import { action, loader } from './invite.$token'
 
-interface Outcome {
-  status: number
-  body: Record<string, unknown> & {
+type Body = Record<string, unknown> & {
     result?: { error?: Record<string, string[] | null> } | null
     notice?: string | null
   }
-  response?: Response
-}
 
-/** Runs a loader or action as Remix would and says what the browser would get, thrown Responses included. */
-async function settle(run: () => Promise<unknown>): Promise<Outcome> {
-  try {
-    const value = await run()
-    if (value instanceof Response) return { status: value.status, body: {}, response: value }
-    if (value && typeof value === 'object' && 'type' in value && value.type === 'DataWithResponseInit') {
-      const wrapped = value as unknown as { data: Outcome['body']; init: ResponseInit | null }
-      return { status: wrapped.init?.status ?? 200, body: wrapped.data }
-    }
-    return { status: 200, body: value as Outcome['body'] }
-  } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status, body: {}, response: thrown }
-    throw thrown
-  }
-}
 
 const PASSWORD = 'twelve chars or more'
 const args = (request: Request, token: string) =>
@@ -43,9 +25,9 @@ async function newInvite(email: string) {
   return created
 }
 
-const get = (token: string) => settle(() => loader(args(makeRequest(`/invite/${token}`), token)))
+const get = (token: string) => settle<Body>(() => loader(args(makeRequest(`/invite/${token}`), token)))
 const submit = (token: string, form: Record<string, string>) =>
-  settle(() => action(args(makeRequest(`/invite/${token}`, { form }), token)))
+  settle<Body>(() => action(args(makeRequest(`/invite/${token}`, { form }), token)))
 
 beforeAll(async () => {
   await ensureDemoUsers()
