@@ -1,0 +1,50 @@
+import { expect, loginAs, test, watchConsole } from './fixtures'
+
+test('an admin invites a person, who sets a password through the link and lands logged in', async ({ page, browser }) => {
+  const errors = watchConsole(page)
+  await loginAs(page, 'admin')
+  await page.goto('/admin/users')
+  const email = `invitee-${Date.now()}@example.com`
+  const inviteForm = page.locator('form', { hasText: 'Invite someone' })
+  await inviteForm.getByLabel('Email').fill(email)
+  await inviteForm.getByLabel('Name').fill('New Person')
+  await inviteForm.getByLabel('Role').selectOption('engineer')
+  await inviteForm.getByRole('button', { name: 'Invite' }).click()
+  const link = page.locator('input[value*="/invite/"]')
+  await expect(link).toBeVisible()
+  const url = await link.inputValue()
+  expect(url).toMatch(/^http:\/\/localhost:\d+\/invite\/[A-Za-z0-9_-]{27,}$/)
+  await expect(page.getByRole('row', { name: new RegExp(email) })).toContainText('invited')
+  expect(errors).toEqual([])
+
+  const invitee = await browser.newContext()
+  const invitePage = await invitee.newPage()
+  await invitePage.goto(new URL(url).pathname)
+  await invitePage.getByLabel('Password', { exact: true }).fill('a-long-enough-password')
+  await invitePage.getByLabel(/repeat|confirm/i).fill('a-long-enough-password')
+  await invitePage.getByRole('button', { name: /set password|continue|save/i }).click()
+  await expect(invitePage.getByRole('heading', { name: 'Dashboard' })).toBeVisible()
+  await expect(invitePage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' })).toHaveCount(0)
+
+  // The link works once.
+  const again = await invitePage.goto(new URL(url).pathname)
+  expect(again?.status()).toBeGreaterThanOrEqual(400)
+  await invitee.close()
+})
+
+test('a person creates an API token, sees it once, and revokes it', async ({ page }) => {
+  await loginAs(page, 'viewer')
+  await page.goto('/settings/tokens')
+  await page.getByLabel('Name').fill('nightly')
+  await page.getByLabel('Expires in (days)').fill('30')
+  await page.getByRole('button', { name: 'Create token' }).click()
+  const token = page.getByTestId('new-token')
+  await expect(token).toHaveText(/^inq_/)
+  const response = await page.request.get('/api/v1/me', { headers: { authorization: `Bearer ${await token.textContent()}` } })
+  expect(response.status()).toBe(200)
+  await page.reload()
+  await expect(page.getByTestId('new-token')).toHaveCount(0)
+  const row = page.getByRole('row', { name: /nightly/ })
+  await row.getByRole('button', { name: 'Revoke' }).click()
+  await expect(page.getByRole('row', { name: /nightly/ })).toContainText('revoked')
+})
