@@ -98,7 +98,10 @@ function requestContextMiddleware(req: Request, res: Response, next: NextFunctio
 }
 
 function bodyLimit(req: Request, res: Response, next: NextFunction) {
-  const limit = req.path.startsWith('/webhooks/') ? WEBHOOK_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES
+  // JUnit reports may be large: their route streams them, counts the bytes itself and stops at 50 MB
+  // (MAX_REPORT_BYTES), which also covers chunked uploads that carry no Content-Length.
+  const junitReport = /^\/api\/v1\/ci-runs\/[^/]+\/test-results\/?$/.test(req.path)
+  const limit = junitReport ? 50 * 1024 * 1024 : req.path.startsWith('/webhooks/') ? WEBHOOK_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES
   const length = Number(req.get('content-length') ?? 0)
   if (length > limit) {
     res.status(413).json({ error: { code: 'payload_too_large', message: `The body is over the limit of ${limit} bytes.` } })
@@ -261,8 +264,8 @@ async function main() {
   server.on('error', (error: NodeJS.ErrnoException) => {
     fail(error.code === 'EADDRINUSE' ? `port ${env.PORT} is already in use (PORT)` : `cannot listen on ${env.HOST}:${env.PORT}: ${error.message}`)
   })
-  startWorkers(await allWorkers())
   shutdownOn(server)
+  startWorkers(await allWorkers())
 }
 
 await main()

@@ -11,6 +11,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard', permission: 'workspace:read' },
+  { to: '/repositories', label: 'Repositories', permission: 'workspace:read' },
   { to: '/admin', label: 'Admin', permission: 'user:manage' },
 ]
 

@@ -78,7 +78,8 @@ export function nudgeWorker(name: string) {
   const state = registry.states.get(name)
   if (!state) return
   state.nudged = true
-  state.wake?.()
+  // Never run the worker inside the caller's turn: the caller may be in the middle of a transaction.
+  setImmediate(() => state.wake?.())
 }
 
 /** Lets each worker finish its current round, then stops them all. */

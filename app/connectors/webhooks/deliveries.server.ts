@@ -1,0 +1,349 @@
+// Webhook deliveries: recorded before anything else (idempotency on provider + delivery id, and the
+// raw payload), then claimed, processed and settled by the delivery worker.
+import { and, desc, eq, gt, gte, inArray, ne, sql, type SQL } from 'drizzle-orm'
+import { deliveries, repositories, type Provider } from '../../../db/schema'
+import { recordAudit, type AuditActor } from '../../auth/audit.server'
+import { getClient, getDb } from '../../db.server'
+import type { Tx } from '../timeline.server'
+
+export type DeliveryStatus = (typeof deliveries.$inferSelect)['status']
+
+/** A delivery worth retrying is tried this often, then marked failed. */
+export const MAX_ATTEMPTS = 8
+const RETRY_BASE_MS = 10_000
+const RETRY_CAP_MS = 60 * 60 * 1000
+/** How long a claim holds: past it, another worker (or replica) may take the delivery over. */
+export const LEASE_MS = 60_000
+const DAY_MS = 24 * 60 * 60 * 1000
+/** Deliveries written in one INSERT (each row binds 9 values; SQLite allows 32,766). */
+const MAX_GROUP = 500
+
+export interface NewDelivery {
+  provider: Provider
+  deliveryId: string
+  repositoryId: string
+  event: string
+  payload: string
+  /** pending (the worker will process it), or already settled: ignored, or processed (a ping). */
+  status: Extract<DeliveryStatus, 'pending' | 'ignored' | 'processed'>
+}
+
+export type Recorded = { id: number; duplicate: false } | { id: number | null; duplicate: true }
+
+interface Waiting {
+  row: NewDelivery
+  receivedAt: number
+  resolve: (value: Recorded) => void
+  reject: (error: unknown) => void
+}
+
+// Group commit. Every commit of the embedded database waits for the disk (milliseconds), and the
+// call blocks the process while it does; so deliveries that arrive together are written by one
+// INSERT, and each request gets its answer once that INSERT is committed. Under no load a group is
+// one delivery and costs no waiting: the flush runs right after the current I/O callbacks.
+const waiting: Waiting[] = []
+let flushScheduled = false
+
+/**
+ * Stores a delivery unless one with the same provider and delivery id is stored already (a
+ * redelivery: nothing changes). Resolves once the row is committed.
+ */
+export function recordDelivery(row: NewDelivery): Promise<Recorded> {
+  return new Promise((resolve, reject) => {
+    waiting.push({ row, receivedAt: Date.now(), resolve, reject })
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flushWaiting)
+    }
+  })
+}
+
+async function flushWaiting() {
+  flushScheduled = false
+  while (waiting.length > 0) {
+    const group = waiting.splice(0, MAX_GROUP)
+    try {
+      await insertWithRetry(group)
+    } catch {
+      // One bad row (its repository deleted a moment ago) must not fail the others: one by one.
+      for (const entry of group) {
+        try {
+          await insertWithRetry([entry])
+        } catch (error) {
+          entry.reject(error)
+        }
+      }
+    }
+  }
+}
+
+const BUSY_RETRIES = 5
+
+function isBusy(error: unknown): boolean {
+  for (let current = error as { code?: string; message?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current.code?.startsWith('SQLITE_BUSY') || current.message?.includes('database is locked')) return true
+  }
+  return false
+}
+
+// GitHub does not send a failed delivery again by itself: a write that meets another writer's lock
+// waits a moment, on a later turn of the event loop, and tries again before the request gets a 500.
+async function insertWithRetry(group: Waiting[]) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insertGroup(group)
+    } catch (error) {
+      if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt))
+    }
+  }
+}
+
+const INSERT_COLUMNS = 'provider, delivery_id, repository_id, event, payload, status, attempts, next_attempt_at, received_at, processed_at'
+const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)'
+
+// Written without the query builder: this runs for every delivery, and building a multi-row INSERT
+// through Drizzle costs more than the insert itself.
+async function insertGroup(group: Waiting[]) {
+  const args: Array<string | number | null> = []
+  for (const { row, receivedAt } of group) {
+    args.push(row.provider, row.deliveryId, row.repositoryId, row.event, row.payload, row.status, receivedAt, receivedAt, row.status === 'pending' ? null : receivedAt)
+  }
+  const result = await getClient().execute({
+    sql: `insert into deliveries (${INSERT_COLUMNS}) values ${group.map(() => ROW_PLACEHOLDERS).join(', ')} on conflict do nothing returning id, provider, delivery_id`,
+    args,
+  })
+  const rows = result.rows.map((row) => ({ id: Number(row.id), provider: String(row.provider), deliveryId: String(row.delivery_id) }))
+  const created = new Map(rows.map((row) => [`${row.provider}\0${row.deliveryId}`, row.id]))
+  for (const entry of group) {
+    const key = `${entry.row.provider}\0${entry.row.deliveryId}`
+    const id = created.get(key)
+    // The first of two copies in one group is the delivery; the second a redelivery.
+    if (id !== undefined) {
+      created.delete(key)
+      entry.resolve({ id, duplicate: false })
+    } else {
+      entry.resolve({ id: null, duplicate: true })
+    }
+  }
+}
+
+export interface ClaimedDelivery {
+  id: number
+  provider: Provider
+  deliveryId: string
+  repositoryId: string
+  event: string
+  payload: string
+  attempts: number
+  receivedAt: number
+}
+
+// A delivery row carries its payload (often 10-100 KB) before the status columns, so reading a
+// row's status means reading through its payload. Claims therefore pick due rows from the queue
+// index alone (status, next_attempt_at, id), never by reading rows: claims that ran out first
+// (there are few), then pending deliveries, oldest first.
+function dueIds(limit: number, now: number) {
+  return sql`select id from (select id from deliveries where status = 'processing' and leased_until <= ${now} limit ${limit})
+    union all
+    select id from (select id from deliveries where status = 'pending' and next_attempt_at <= ${now} order by next_attempt_at, id limit ${limit})
+    limit ${limit}`
+}
+
+function claim(tx: Tx, ids: SQL, now: number) {
+  return tx.all<Record<string, unknown>>(sql`update deliveries
+    set status = 'processing', leased_until = ${now + LEASE_MS}, attempts = attempts + 1
+    where id in (${ids})
+    returning id, provider, delivery_id, repository_id, event, payload, attempts, received_at`)
+}
+
+function toClaimed(rows: Record<string, unknown>[]): ClaimedDelivery[] {
+  return rows
+    .map((row) => ({
+      id: Number(row.id),
+      provider: String(row.provider) as Provider,
+      deliveryId: String(row.delivery_id),
+      repositoryId: String(row.repository_id),
+      event: String(row.event),
+      payload: String(row.payload),
+      attempts: Number(row.attempts),
+      receivedAt: Number(row.received_at),
+    }))
+    .sort((a, b) => a.id - b.id)
+}
+
+/** Whether any delivery is due, read from the queue index: the idle worker asks before taking the write lock. */
+export async function hasDueDeliveries(now = Date.now()): Promise<boolean> {
+  const rows = await getDb().all(sql`select 1 from (${dueIds(1, now)})`)
+  return rows.length > 0
+}
+
+/**
+ * Claims up to `limit` due deliveries in one statement, each with a lease of LEASE_MS: pending ones
+ * whose time has come, and processing ones whose lease ran out (a worker that died). Inside the
+ * transaction that processes them (`tx`), the claim commits or rolls back with their processing.
+ */
+export async function claimDueDeliveries(limit: number, now = Date.now(), tx: Tx = getDb()): Promise<ClaimedDelivery[]> {
+  return toClaimed(await claim(tx, dueIds(limit, now), now))
+}
+
+/** Claims one delivery by id if it is still due. */
+export async function claimDelivery(id: number, now = Date.now()): Promise<ClaimedDelivery | undefined> {
+  const ids = sql`select id from deliveries where id = ${id} and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'processing' and leased_until <= ${now}))`
+  return toClaimed(await claim(getDb(), ids, now))[0]
+}
+
+export type Settlement =
+  | { id: number; status: 'processed' | 'ignored' }
+  | { id: number; status: 'error'; attempts: number; error: string; permanent: boolean }
+
+/** When a delivery that failed on its n-th attempt is tried again: 10 s, 20 s, 40 s, ... at most an hour, ±20%. */
+export function retryDelayMs(attempts: number, random = Math.random()) {
+  const base = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1))
+  return Math.round(base * (0.8 + 0.4 * random))
+}
+
+/** Records how each claimed delivery went: done, or back in line with its error, or failed for good. */
+export async function settleDeliveries(tx: Tx, settlements: Settlement[], now = Date.now()) {
+  const claimedOnly = eq(deliveries.status, 'processing')
+  for (const status of ['processed', 'ignored'] as const) {
+    const ids = settlements.filter((settlement) => settlement.status === status).map((settlement) => settlement.id)
+    if (ids.length === 0) continue
+    await tx
+      .update(deliveries)
+      .set({ status, processedAt: now, leasedUntil: null, lastError: null })
+      .where(and(inArray(deliveries.id, ids), claimedOnly))
+  }
+  for (const settlement of settlements) {
+    if (settlement.status !== 'error') continue
+    const giveUp = settlement.permanent || settlement.attempts >= MAX_ATTEMPTS
+    await tx
+      .update(deliveries)
+      .set({
+        status: giveUp ? 'failed' : 'pending',
+        leasedUntil: null,
+        lastError: settlement.error.slice(0, 2000),
+        nextAttemptAt: giveUp ? now : now + retryDelayMs(settlement.attempts),
+        processedAt: giveUp ? now : null,
+      })
+      .where(and(eq(deliveries.id, settlement.id), claimedOnly))
+  }
+}
+
+export type ReplayResult = { ok: true } | { ok: false; reason: 'not_found' | 'busy' }
+
+/** Puts a delivery back in line as if it had just arrived (an admin's replay). */
+export async function replayDelivery(repositoryId: string, id: number, actor: AuditActor): Promise<ReplayResult> {
+  return getDb().transaction(async (tx) => {
+    const [row] = await tx
+      .select({ status: deliveries.status, deliveryId: deliveries.deliveryId, event: deliveries.event })
+      .from(deliveries)
+      .where(and(eq(deliveries.id, id), eq(deliveries.repositoryId, repositoryId)))
+    if (!row) return { ok: false, reason: 'not_found' } as const
+    if (row.status === 'processing') return { ok: false, reason: 'busy' } as const
+    const now = Date.now()
+    await tx
+      .update(deliveries)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: now, leasedUntil: null, lastError: null, processedAt: null })
+      .where(and(eq(deliveries.id, id), eq(deliveries.repositoryId, repositoryId), ne(deliveries.status, 'processing')))
+    await recordAudit(
+      {
+        action: 'delivery.replay',
+        actor,
+        targetType: 'delivery',
+        targetId: String(id),
+        detail: { repositoryId, deliveryId: row.deliveryId, event: row.event, previousStatus: row.status },
+      },
+      tx,
+    )
+    return { ok: true } as const
+  })
+}
+
+const listColumns = {
+  id: deliveries.id,
+  deliveryId: deliveries.deliveryId,
+  event: deliveries.event,
+  status: deliveries.status,
+  attempts: deliveries.attempts,
+  lastError: deliveries.lastError,
+  receivedAt: deliveries.receivedAt,
+  processedAt: deliveries.processedAt,
+  nextAttemptAt: deliveries.nextAttemptAt,
+}
+
+export async function getDelivery(repositoryId: string, id: number) {
+  const [row] = await getDb()
+    .select({ ...listColumns, provider: deliveries.provider, payload: deliveries.payload, repositoryName: repositories.name })
+    .from(deliveries)
+    .innerJoin(repositories, eq(repositories.id, deliveries.repositoryId))
+    .where(and(eq(deliveries.id, id), eq(deliveries.repositoryId, repositoryId)))
+  return row
+}
+
+export async function listRecentDeliveries(repositoryId: string, limit = 25) {
+  return getDb()
+    .select(listColumns)
+    .from(deliveries)
+    .where(eq(deliveries.repositoryId, repositoryId))
+    .orderBy(desc(deliveries.receivedAt), desc(deliveries.id))
+    .limit(limit)
+}
+
+export const HEALTH_DAYS = 14
+
+/**
+ * A repository's connection health: its last delivery, deliveries and failures per UTC day over the
+ * last HEALTH_DAYS days (oldest first, empty days included), retries waiting, and recent failures.
+ *
+ * Each count is answered from an index (repository + time, or status + next attempt), so that it
+ * reads no delivery row, and with it no payload. A failed delivery's next_attempt_at is when it
+ * failed: failures count on the day they happened.
+ */
+export async function deliveryHealth(repositoryId: string, now = Date.now()) {
+  const db = getDb()
+  const today = Math.floor(now / DAY_MS)
+  const since = (today - HEALTH_DAYS + 1) * DAY_MS
+  // The divisor is written into the SQL: bound, it arrives as a REAL and the division is no longer by whole days.
+  const dayOf = (column: typeof deliveries.receivedAt | typeof deliveries.nextAttemptAt) => sql<number>`${column} / ${sql.raw(String(DAY_MS))}`
+  const receivedDay = dayOf(deliveries.receivedAt)
+  const failedDay = dayOf(deliveries.nextAttemptAt)
+  const [last, received, failedPerDay, failures, retrying] = await Promise.all([
+    db.select(listColumns).from(deliveries).where(eq(deliveries.repositoryId, repositoryId)).orderBy(desc(deliveries.receivedAt), desc(deliveries.id)).limit(1),
+    db
+      .select({ day: receivedDay, n: sql<number>`count(*)` })
+      .from(deliveries)
+      .where(and(eq(deliveries.repositoryId, repositoryId), gte(deliveries.receivedAt, since)))
+      .groupBy(receivedDay),
+    db
+      .select({ day: failedDay, n: sql<number>`count(*)` })
+      .from(deliveries)
+      .where(and(eq(deliveries.status, 'failed'), gte(deliveries.nextAttemptAt, since), eq(deliveries.repositoryId, repositoryId)))
+      .groupBy(failedDay),
+    db
+      .select(listColumns)
+      .from(deliveries)
+      .where(and(eq(deliveries.status, 'failed'), eq(deliveries.repositoryId, repositoryId)))
+      .orderBy(desc(deliveries.nextAttemptAt), desc(deliveries.id))
+      .limit(5),
+    // New deliveries are due at once; a pending one due later is waiting to be retried.
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(deliveries)
+      .where(and(eq(deliveries.status, 'pending'), gt(deliveries.nextAttemptAt, now), eq(deliveries.repositoryId, repositoryId))),
+  ])
+  const totals = new Map(received.map((row) => [Number(row.day), Number(row.n)]))
+  const failed = new Map(failedPerDay.map((row) => [Number(row.day), Number(row.n)]))
+  const days = Array.from({ length: HEALTH_DAYS }, (_, index) => {
+    const number = today - HEALTH_DAYS + 1 + index
+    return { date: new Date(number * DAY_MS).toISOString().slice(0, 10), total: totals.get(number) ?? 0, failed: failed.get(number) ?? 0 }
+  })
+  return {
+    last: last[0] ?? null,
+    days,
+    failedInPeriod: days.reduce((sum, entry) => sum + entry.failed, 0),
+    totalInPeriod: days.reduce((sum, entry) => sum + entry.total, 0),
+    retrying: Number(retrying[0]?.n ?? 0),
+    recentFailures: failures,
+  }
+}

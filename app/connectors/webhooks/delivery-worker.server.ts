@@ -1,0 +1,100 @@
+// The delivery worker: claims due deliveries with a lease, turns each into commits, CI runs and
+// events, and settles them, a batch per transaction.
+import { getDb } from '../../db.server'
+import type { Worker } from '../../jobs/workers.server'
+import { getLogger } from '../../observability/logger.server'
+import type { Tx } from '../timeline.server'
+import { claimDelivery, claimDueDeliveries, hasDueDeliveries, settleDeliveries, type ClaimedDelivery, type Settlement } from './deliveries.server'
+import { processGithubDelivery } from './github.server'
+import { processGitlabDelivery } from './gitlab.server'
+import { DELIVERY_WORKER } from './intake.server'
+import { PermanentDeliveryError } from './normalize.server'
+
+/**
+ * How long one batch may take. The embedded database runs on this thread, so while a batch runs,
+ * webhook requests wait: the worker sizes its batches to fit (a workflow run takes about 1 ms).
+ */
+const BATCH_BUDGET_MS = 8
+const MIN_BATCH = 4
+export const MAX_BATCH = 64
+let msPerDelivery = 1
+
+/** How many deliveries fit in the budget, from what the last batches took. */
+function batchSize() {
+  return Math.max(MIN_BATCH, Math.min(MAX_BATCH, Math.floor(BATCH_BUDGET_MS / msPerDelivery)))
+}
+
+function learn(elapsedMs: number, count: number) {
+  msPerDelivery = 0.7 * msPerDelivery + 0.3 * Math.max(0.05, elapsedMs / count)
+}
+
+async function processOne(tx: Tx, delivery: ClaimedDelivery): Promise<'processed' | 'ignored'> {
+  if (delivery.provider === 'github') return processGithubDelivery(tx, delivery)
+  if (delivery.provider === 'gitlab') return processGitlabDelivery(tx, delivery)
+  return 'ignored'
+}
+
+/** The innermost cause's message: Drizzle wraps a database error in one that repeats the query and its parameters. */
+function errorMessage(error: unknown): string {
+  let current = error
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause
+  return current instanceof Error ? current.message : String(current)
+}
+
+function failure(delivery: ClaimedDelivery, error: unknown): Settlement {
+  const message = errorMessage(error)
+  // A payload that is not JSON, or lacks what the event needs, fails the same way every time.
+  const permanent = error instanceof PermanentDeliveryError || error instanceof SyntaxError
+  return { id: delivery.id, status: 'error', attempts: delivery.attempts, error: message, permanent }
+}
+
+/**
+ * One round, in one transaction: claim up to `limit` due deliveries, process them, settle them. If
+ * one of them fails, the transaction (claim included) rolls back and each delivery is claimed,
+ * processed and settled on its own, so one bad delivery holds up none of the others. Returns how
+ * many were claimed.
+ */
+export async function processDueDeliveries(limit = batchSize()): Promise<number> {
+  // The embedded database blocks this thread while it waits for a lock: a transaction must never
+  // share a turn of the event loop with another worker's or a request's writes. Workers start
+  // together, and other workers are nudged from inside transactions: begin on a turn of our own.
+  await new Promise((resolve) => setImmediate(resolve))
+  if (!(await hasDueDeliveries())) return 0
+  const started = performance.now()
+  let claimed: ClaimedDelivery[] = []
+  try {
+    await getDb().transaction(async (tx) => {
+      claimed = await claimDueDeliveries(limit, Date.now(), tx)
+      const settlements: Settlement[] = []
+      for (const delivery of claimed) settlements.push({ id: delivery.id, status: await processOne(tx, delivery) })
+      await settleDeliveries(tx, settlements)
+    })
+    if (claimed.length) learn(performance.now() - started, claimed.length)
+    return claimed.length
+  } catch (error) {
+    // Nothing was claimed: the database itself failed, and the worker loop backs off.
+    if (claimed.length === 0) throw error
+    if (claimed.length > 1) getLogger().info({ err: error, worker: DELIVERY_WORKER, deliveries: claimed.length }, 'a batch failed; processing its deliveries one by one')
+  }
+  for (const { id } of claimed) await processAlone(id)
+  return claimed.length
+}
+
+/** Claims one delivery (its lease committed on its own), then processes and settles it. */
+async function processAlone(id: number) {
+  const delivery = await claimDelivery(id)
+  if (!delivery) return
+  try {
+    await getDb().transaction(async (tx) => settleDeliveries(tx, [{ id: delivery.id, status: await processOne(tx, delivery) }]))
+  } catch (error) {
+    getLogger().warn({ err: error, worker: DELIVERY_WORKER, delivery: delivery.id, event: delivery.event }, 'delivery failed')
+    await getDb().transaction((tx) => settleDeliveries(tx, [failure(delivery, error)]))
+  }
+}
+
+export const deliveryWorker: Worker = {
+  name: DELIVERY_WORKER,
+  // Webhook requests nudge the worker; the interval picks up retries that come due.
+  idleIntervalMs: 1000,
+  runOnce: () => processDueDeliveries(),
+}
