@@ -20,6 +20,7 @@ import { crossSiteRefusal } from './app/auth/csrf.server'
 import { migrateDatabase } from './db/migrate'
 import { allWorkers } from './app/jobs/registry.server'
 import { startWorkers, stopWorkers } from './app/jobs/workers.server'
+import { staticSecurityHeaders, webhookHandler } from './app/connectors/webhooks/express-intake.server'
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from './db/seed'
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url))
@@ -117,6 +118,27 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
   app.disable('x-powered-by')
   app.set('trust proxy', env.TRUST_PROXY)
 
+  const helmetOptions = {
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", (_req: unknown, res: unknown) => `'nonce-${(res as Response).locals.cspNonce}'`],
+        'connect-src': env.NODE_ENV === 'development' ? ["'self'", 'ws:'] : ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'upgrade-insecure-requests': env.NODE_ENV === 'production' ? [] : null,
+      },
+    },
+    strictTransportSecurity: env.NODE_ENV === 'production',
+    // With no-referrer, Chromium sends `Origin: null` on same-site form posts, which the origin check must refuse.
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    crossOriginEmbedderPolicy: false,
+  } satisfies Parameters<typeof helmet>[0]
+  // Webhook deliveries are answered here, before the middleware and the Remix handler that pages
+  // need: see app/connectors/webhooks/express-intake.server.ts. Their route modules stay for any
+  // other method, and behave the same.
+  const webhookOptions = { logger, securityHeaders: staticSecurityHeaders(helmet({ ...helmetOptions, contentSecurityPolicy: false })) }
+  app.post('/webhooks/github', webhookHandler('github', webhookOptions))
+  app.post('/webhooks/gitlab', webhookHandler('gitlab', webhookOptions))
+
   app.use(
     pinoHttp({
       logger,
@@ -138,22 +160,7 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
     }),
   )
   app.use(requestContextMiddleware)
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'script-src': ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`],
-          'connect-src': env.NODE_ENV === 'development' ? ["'self'", 'ws:'] : ["'self'"],
-          'img-src': ["'self'", 'data:'],
-          'upgrade-insecure-requests': env.NODE_ENV === 'production' ? [] : null,
-        },
-      },
-      strictTransportSecurity: env.NODE_ENV === 'production',
-      // With no-referrer, Chromium sends `Origin: null` on same-site form posts, which the origin check must refuse.
-      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-      crossOriginEmbedderPolicy: false,
-    }),
-  )
+  app.use(helmet(helmetOptions))
   app.use(compression())
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' })

@@ -161,7 +161,7 @@ export async function run(): Promise<BenchRow[]> {
 
     progress(`webhooks: warming up for ${WARMUP_SECONDS} s`)
     await fire(server, secret, makeBody, WARMUP_SECONDS)
-    await drain(db, server)
+    await settle(db, server)
 
     const startRuns = await count(db, 'select count(*) as n from ci_runs')
     const startDeliveries = await count(db, 'select count(*) as n from deliveries')
@@ -252,6 +252,21 @@ async function healthz(server: BenchServer) {
 async function count(db: ReturnType<typeof createClient>, query: string) {
   const { rows } = await db.execute(query)
   return Number(rows[0].n)
+}
+
+/**
+ * autocannon reports the end of a run with requests still in flight, and a delivery whose body has
+ * arrived is recorded even if its sender stops waiting: wait until no more arrive and none is
+ * waiting, so that the warm-up's stragglers do not count in the measurement.
+ */
+async function settle(db: ReturnType<typeof createClient>, server: BenchServer) {
+  for (let previous = -1; ; ) {
+    await drain(db, server)
+    const total = await count(db, 'select count(*) as n from deliveries')
+    if (total === previous) return
+    previous = total
+    await new Promise((resolve) => setTimeout(resolve, 300))
+  }
 }
 
 async function drain(db: ReturnType<typeof createClient>, server: BenchServer) {

@@ -2,6 +2,7 @@
 // any order: a run never moves back from completed, and an older state never overwrites a newer one.
 import { sql } from 'drizzle-orm'
 import { ciRuns, type RunStatus } from '../../db/schema'
+import { enqueueRunChange } from '../linker/queue.server'
 import { updateEvent, type Tx } from './timeline.server'
 
 export interface CiRunInput {
@@ -62,5 +63,7 @@ export async function upsertCiRun(tx: Tx, input: CiRunInput) {
     refId: String(row.id),
     sourceDeliveryId: row.sourceDeliveryId,
   })
+  // The linker re-reads the run once this transaction commits (links, ranges, suspects).
+  await enqueueRunChange(tx, row.repositoryId, row.id)
   return { run: row, changed: true }
 }

@@ -4,7 +4,9 @@ import { and, desc, eq, gt, gte, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import { deliveries, repositories, type Provider } from '../../../db/schema'
 import { recordAudit, type AuditActor } from '../../auth/audit.server'
 import { getClient, getDb } from '../../db.server'
+import { singleton } from '../../utils/singleton.server'
 import type { Tx } from '../timeline.server'
+import type { Json } from './normalize.server'
 
 export type DeliveryStatus = (typeof deliveries.$inferSelect)['status']
 
@@ -32,6 +34,7 @@ export type Recorded = { id: number; duplicate: false } | { id: number | null; d
 
 interface Waiting {
   row: NewDelivery
+  parsed?: Json
   receivedAt: number
   resolve: (value: Recorded) => void
   reject: (error: unknown) => void
@@ -44,13 +47,22 @@ interface Waiting {
 const waiting: Waiting[] = []
 let flushScheduled = false
 
+// The intake has parsed each payload already; the worker usually claims a delivery within
+// milliseconds, so it takes the parsed payload from here instead of reading the row's payload back
+// and parsing it again. Only committed rows go in, and a claim takes its entry out, so the database
+// stays the source of truth: a retry, a replay, another replica or a restarted process reads the
+// row. Bounded, so a worker that falls behind costs memory only up to this many payloads.
+const PARSED_CACHE_MAX = 2000
+const parsedPayloads = singleton('webhook-parsed-payloads', () => new Map<number, Json>())
+
 /**
  * Stores a delivery unless one with the same provider and delivery id is stored already (a
- * redelivery: nothing changes). Resolves once the row is committed.
+ * redelivery: nothing changes). Resolves once the row is committed. `parsed`: the payload as the
+ * intake parsed it, handed to the worker if it is still in memory then.
  */
-export function recordDelivery(row: NewDelivery): Promise<Recorded> {
+export function recordDelivery(row: NewDelivery, parsed?: Json): Promise<Recorded> {
   return new Promise((resolve, reject) => {
-    waiting.push({ row, receivedAt: Date.now(), resolve, reject })
+    waiting.push({ row, parsed, receivedAt: Date.now(), resolve, reject })
     if (!flushScheduled) {
       flushScheduled = true
       setImmediate(flushWaiting)
@@ -121,6 +133,7 @@ async function insertGroup(group: Waiting[]) {
     // The first of two copies in one group is the delivery; the second a redelivery.
     if (id !== undefined) {
       created.delete(key)
+      if (entry.parsed && entry.row.status === 'pending' && parsedPayloads.size < PARSED_CACHE_MAX) parsedPayloads.set(id, entry.parsed)
       entry.resolve({ id, duplicate: false })
     } else {
       entry.resolve({ id: null, duplicate: true })
@@ -134,9 +147,16 @@ export interface ClaimedDelivery {
   deliveryId: string
   repositoryId: string
   event: string
-  payload: string
+  /** The raw payload; null when `parsed` came from the intake's memory instead. */
+  payload: string | null
+  parsed?: Json
   attempts: number
   receivedAt: number
+}
+
+/** A claimed delivery's payload as JSON (a SyntaxError for a payload that is not JSON). */
+export function payloadOf(delivery: ClaimedDelivery): Json {
+  return delivery.parsed ?? (JSON.parse(delivery.payload ?? '') as Json)
 }
 
 // A delivery row carries its payload (often 10-100 KB) before the status columns, so reading a
@@ -150,11 +170,11 @@ function dueIds(limit: number, now: number) {
     limit ${limit}`
 }
 
-function claim(tx: Tx, ids: SQL, now: number) {
+function claim(tx: Tx, ids: SQL, now: number, withPayload: boolean) {
   return tx.all<Record<string, unknown>>(sql`update deliveries
     set status = 'processing', leased_until = ${now + LEASE_MS}, attempts = attempts + 1
     where id in (${ids})
-    returning id, provider, delivery_id, repository_id, event, payload, attempts, received_at`)
+    returning id, provider, delivery_id, repository_id, event, ${withPayload ? sql`payload` : sql`null as payload`}, attempts, received_at`)
 }
 
 function toClaimed(rows: Record<string, unknown>[]): ClaimedDelivery[] {
@@ -165,7 +185,7 @@ function toClaimed(rows: Record<string, unknown>[]): ClaimedDelivery[] {
       deliveryId: String(row.delivery_id),
       repositoryId: String(row.repository_id),
       event: String(row.event),
-      payload: String(row.payload),
+      payload: row.payload === null ? null : String(row.payload),
       attempts: Number(row.attempts),
       receivedAt: Number(row.received_at),
     }))
@@ -184,13 +204,33 @@ export async function hasDueDeliveries(now = Date.now()): Promise<boolean> {
  * transaction that processes them (`tx`), the claim commits or rolls back with their processing.
  */
 export async function claimDueDeliveries(limit: number, now = Date.now(), tx: Tx = getDb()): Promise<ClaimedDelivery[]> {
-  return toClaimed(await claim(tx, dueIds(limit, now), now))
+  const claimed = toClaimed(await claim(tx, dueIds(limit, now), now, parsedPayloads.size === 0))
+  const missing: number[] = []
+  for (const delivery of claimed) {
+    if (delivery.payload !== null) {
+      parsedPayloads.delete(delivery.id)
+      continue
+    }
+    const parsed = parsedPayloads.get(delivery.id)
+    if (parsed) {
+      delivery.parsed = parsed
+      parsedPayloads.delete(delivery.id)
+    } else missing.push(delivery.id)
+  }
+  if (missing.length) {
+    const rows = await tx.all<{ id: number; payload: string }>(sql`select id, payload from deliveries where id in (${sql.join(missing.map((id) => sql`${id}`), sql`, `)})`)
+    const payloads = new Map(rows.map((row) => [Number(row.id), String(row.payload)]))
+    for (const delivery of claimed) if (delivery.payload === null && !delivery.parsed) delivery.payload = payloads.get(delivery.id) ?? null
+  }
+  return claimed
 }
 
 /** Claims one delivery by id if it is still due. */
 export async function claimDelivery(id: number, now = Date.now()): Promise<ClaimedDelivery | undefined> {
   const ids = sql`select id from deliveries where id = ${id} and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'processing' and leased_until <= ${now}))`
-  return toClaimed(await claim(getDb(), ids, now))[0]
+  const [delivery] = toClaimed(await claim(getDb(), ids, now, true))
+  if (delivery) parsedPayloads.delete(delivery.id)
+  return delivery
 }
 
 export type Settlement =

@@ -1,11 +1,11 @@
 // GitHub webhooks: push, workflow_run and check_suite (and ping). The endpoint verifies and records a
 // delivery; the delivery worker turns it into commits, CI runs and timeline events.
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { upsertCiRun } from '../ci-runs.server'
+import { upsertCiRun, type CiRunInput } from '../ci-runs.server'
 import { findWebhookTarget } from '../repositories.server'
 import type { Tx } from '../timeline.server'
-import { recordDelivery, type ClaimedDelivery } from './deliveries.server'
-import { acknowledge, parseJsonObject, readBody, refuse, requiredHeader } from './intake.server'
+import { payloadOf, recordDelivery, type ClaimedDelivery } from './deliveries.server'
+import { acknowledge, parseJsonObject, refuse, requiredHeader, type WebhookAnswer, type WebhookInput } from './intake.server'
 import {
   githubRunState,
   isObject,
@@ -36,13 +36,13 @@ export function verifyGithubSignature(body: Buffer, signature: string | null, se
 }
 
 /** POST /webhooks/github: 202 once recorded, 200 for a redelivery or ping; 400, 401, 404, 413 refused. */
-export async function receiveGithubWebhook(request: Request): Promise<Response> {
-  const body = await readBody(request)
+export async function receiveGithubWebhook(input: WebhookInput): Promise<WebhookAnswer> {
+  const { body } = input
   const { text, json } = parseJsonObject(body, 'Set the webhook content type to application/json.')
-  const event = requiredHeader(request, 'x-github-event')
-  const deliveryId = requiredHeader(request, 'x-github-delivery')
+  const event = requiredHeader(input, 'x-github-event')
+  const deliveryId = requiredHeader(input, 'x-github-delivery')
 
-  const byId = new URL(request.url).searchParams.get('repository')
+  const byId = input.repositoryParam
   const fullName = stringAt(objectAt(json, 'repository'), 'full_name')
   const target = await findWebhookTarget('github', { id: byId, externalName: fullName })
   if (!target) {
@@ -50,28 +50,35 @@ export async function receiveGithubWebhook(request: Request): Promise<Response> 
       byId ? `No GitHub repository with id ${byId} is registered.` : fullName ? `${fullName} is not registered as a GitHub repository.` : 'The payload names no repository; add ?repository=<id> to the webhook URL.',
     )
   }
-  if (!verifyGithubSignature(body, request.headers.get('x-hub-signature-256'), target.secrets)) {
+  if (!verifyGithubSignature(body, input.header('x-hub-signature-256'), target.secrets)) {
     throw refuse.badSignature('The X-Hub-Signature-256 header is missing or does not match the repository\'s webhook secret.')
   }
 
   const status = event === 'ping' ? 'processed' : PROCESSED_EVENTS.has(event) ? 'pending' : 'ignored'
-  const recorded = await recordDelivery({ provider: 'github', deliveryId, repositoryId: target.id, event, payload: text, status })
+  const recorded = await recordDelivery({ provider: 'github', deliveryId, repositoryId: target.id, event, payload: text, status }, json)
   return acknowledge(recorded, status, event)
 }
 
 /** Turns a recorded GitHub delivery into data. */
 export async function processGithubDelivery(tx: Tx, delivery: ClaimedDelivery): Promise<'processed' | 'ignored'> {
-  const payload = JSON.parse(delivery.payload) as Json
+  const payload = payloadOf(delivery)
   switch (delivery.event) {
     case 'push':
       return processPush(tx, delivery, payload)
     case 'workflow_run':
-      return processWorkflowRun(tx, delivery, payload)
     case 'check_suite':
-      return processCheckSuite(tx, delivery, payload)
+      await upsertCiRun(tx, githubCiRunInput(delivery, payload)!)
+      return 'processed'
     default:
       return 'ignored'
   }
+}
+
+/** The CI run a workflow_run or check_suite delivery stands for; null for other events. */
+export function githubCiRunInput(delivery: ClaimedDelivery, payload: Json = payloadOf(delivery)): CiRunInput | null {
+  if (delivery.event === 'workflow_run') return workflowRunInput(delivery, payload)
+  if (delivery.event === 'check_suite') return checkSuiteInput(delivery, payload)
+  return null
 }
 
 function person(value: unknown): { name: string; email: string } {
@@ -125,12 +132,12 @@ async function processPush(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
   return 'processed' as const
 }
 
-async function processWorkflowRun(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
+function workflowRunInput(delivery: ClaimedDelivery, payload: Json): CiRunInput {
   const run = requireObject(payload, 'workflow_run')
   const state = githubRunState(stringAt(run, 'status'), stringAt(run, 'conclusion'))
   const updatedAt = parseTime(run.updated_at) ?? delivery.receivedAt
   const startedAt = parseTime(run.run_started_at) ?? parseTime(run.created_at)
-  await upsertCiRun(tx, {
+  return {
     repositoryId: delivery.repositoryId,
     provider: 'github',
     kind: 'workflow_run',
@@ -146,15 +153,14 @@ async function processWorkflowRun(tx: Tx, delivery: ClaimedDelivery, payload: Js
     url: stringAt(run, 'html_url'),
     sourceUpdatedAt: updatedAt,
     sourceDeliveryId: delivery.id,
-  })
-  return 'processed' as const
+  }
 }
 
-async function processCheckSuite(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
+function checkSuiteInput(delivery: ClaimedDelivery, payload: Json): CiRunInput {
   const suite = requireObject(payload, 'check_suite')
   const state = githubRunState(stringAt(suite, 'status'), stringAt(suite, 'conclusion'))
   const updatedAt = parseTime(suite.updated_at) ?? delivery.receivedAt
-  await upsertCiRun(tx, {
+  return {
     repositoryId: delivery.repositoryId,
     provider: 'github',
     kind: 'check_suite',
@@ -170,7 +176,6 @@ async function processCheckSuite(tx: Tx, delivery: ClaimedDelivery, payload: Jso
     url: stringAt(suite, 'url'),
     sourceUpdatedAt: updatedAt,
     sourceDeliveryId: delivery.id,
-  })
-  return 'processed' as const
+  }
 }
 

@@ -1,11 +1,11 @@
 // GitLab webhooks: Push Hook, Pipeline Hook and Job Hook. GitLab sends the secret itself in
 // X-Gitlab-Token (no signature), so the endpoint compares it in constant time.
 import { timingSafeEqual } from 'node:crypto'
-import { upsertCiRun } from '../ci-runs.server'
+import { upsertCiRun, type CiRunInput } from '../ci-runs.server'
 import { findWebhookTarget } from '../repositories.server'
 import type { Tx } from '../timeline.server'
-import { recordDelivery, type ClaimedDelivery } from './deliveries.server'
-import { acknowledge, parseJsonObject, readBody, refuse, sha256 } from './intake.server'
+import { payloadOf, recordDelivery, type ClaimedDelivery } from './deliveries.server'
+import { acknowledge, parseJsonObject, refuse, sha256, type WebhookAnswer, type WebhookInput } from './intake.server'
 import {
   describeRef,
   gitlabRunState,
@@ -37,22 +37,21 @@ export function verifyGitlabToken(token: string | null, secrets: string[]): bool
  * GitLab's id of a delivery, the same on its retries: Idempotency-Key (GitLab 17.4 and later), else
  * X-Gitlab-Event-UUID, else a digest of the body.
  */
-function deliveryIdOf(request: Request, body: Buffer): string {
+function deliveryIdOf(input: WebhookInput): string {
   for (const header of ['idempotency-key', 'x-gitlab-event-uuid']) {
-    const value = request.headers.get(header)
+    const value = input.header(header)
     if (value && DELIVERY_ID.test(value)) return value
   }
-  return `sha256:${sha256(body)}`
+  return `sha256:${sha256(input.body)}`
 }
 
 /** POST /webhooks/gitlab: 202 once recorded, 200 for a redelivery; 400, 401, 404, 413 refused. */
-export async function receiveGitlabWebhook(request: Request): Promise<Response> {
-  const body = await readBody(request)
-  const { text, json } = parseJsonObject(body, 'GitLab sends JSON; check the webhook URL.')
-  const event = request.headers.get('x-gitlab-event')
+export async function receiveGitlabWebhook(input: WebhookInput): Promise<WebhookAnswer> {
+  const { text, json } = parseJsonObject(input.body, 'GitLab sends JSON; check the webhook URL.')
+  const event = input.header('x-gitlab-event')
   if (!event || !EVENT_NAME.test(event)) throw refuse.badRequest('The X-Gitlab-Event header is missing or not valid.')
 
-  const byId = new URL(request.url).searchParams.get('repository')
+  const byId = input.repositoryParam
   const path = stringAt(objectAt(json, 'project'), 'path_with_namespace')
   const target = await findWebhookTarget('gitlab', { id: byId, externalName: path })
   if (!target) {
@@ -60,27 +59,34 @@ export async function receiveGitlabWebhook(request: Request): Promise<Response> 
       byId ? `No GitLab project with id ${byId} is registered.` : path ? `${path} is not registered as a GitLab project.` : 'The payload names no project; add ?repository=<id> to the webhook URL.',
     )
   }
-  if (!verifyGitlabToken(request.headers.get('x-gitlab-token'), target.secrets)) {
+  if (!verifyGitlabToken(input.header('x-gitlab-token'), target.secrets)) {
     throw refuse.badSignature('The X-Gitlab-Token header is missing or is not the project\'s webhook secret token.')
   }
 
   const status = PROCESSED_EVENTS.has(event) ? 'pending' : 'ignored'
-  const recorded = await recordDelivery({ provider: 'gitlab', deliveryId: deliveryIdOf(request, body), repositoryId: target.id, event, payload: text, status })
+  const recorded = await recordDelivery({ provider: 'gitlab', deliveryId: deliveryIdOf(input), repositoryId: target.id, event, payload: text, status }, json)
   return acknowledge(recorded, status, event)
 }
 
 export async function processGitlabDelivery(tx: Tx, delivery: ClaimedDelivery): Promise<'processed' | 'ignored'> {
-  const payload = JSON.parse(delivery.payload) as Json
+  const payload = payloadOf(delivery)
   switch (delivery.event) {
     case 'Push Hook':
       return processPush(tx, delivery, payload)
     case 'Pipeline Hook':
-      return processPipeline(tx, delivery, payload)
     case 'Job Hook':
-      return processJob(tx, delivery, payload)
+      await upsertCiRun(tx, gitlabCiRunInput(delivery, payload)!)
+      return 'processed'
     default:
       return 'ignored'
   }
+}
+
+/** The CI run a Pipeline Hook or Job Hook delivery stands for; null for other events. */
+export function gitlabCiRunInput(delivery: ClaimedDelivery, payload: Json = payloadOf(delivery)): CiRunInput | null {
+  if (delivery.event === 'Pipeline Hook') return pipelineInput(delivery, payload)
+  if (delivery.event === 'Job Hook') return jobInput(delivery, payload)
+  return null
 }
 
 async function processPush(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
@@ -132,7 +138,7 @@ async function processPush(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
   return 'processed' as const
 }
 
-async function processPipeline(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
+function pipelineInput(delivery: ClaimedDelivery, payload: Json): CiRunInput {
   const pipeline = requireObject(payload, 'object_attributes')
   const id = requireString(pipeline, 'id', 'object_attributes')
   const state = gitlabRunState(stringAt(pipeline, 'status'))
@@ -140,7 +146,7 @@ async function processPipeline(tx: Tx, delivery: ClaimedDelivery, payload: Json)
   const finishedAt = parseTime(pipeline.finished_at)
   const ref = stringAt(pipeline, 'ref')
   const webUrl = stringAt(objectAt(payload, 'project'), 'web_url')
-  await upsertCiRun(tx, {
+  return {
     repositoryId: delivery.repositoryId,
     provider: 'gitlab',
     kind: 'pipeline',
@@ -158,11 +164,10 @@ async function processPipeline(tx: Tx, delivery: ClaimedDelivery, payload: Json)
     // GitLab sends no updated_at: the latest time the payload knows of.
     sourceUpdatedAt: finishedAt ?? parseTime(pipeline.started_at) ?? createdAt ?? delivery.receivedAt,
     sourceDeliveryId: delivery.id,
-  })
-  return 'processed' as const
+  }
 }
 
-async function processJob(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
+function jobInput(delivery: ClaimedDelivery, payload: Json): CiRunInput {
   const id = requireString(payload, 'build_id')
   const state = gitlabRunState(stringAt(payload, 'build_status'))
   const createdAt = parseTime(payload.build_created_at)
@@ -171,7 +176,7 @@ async function processJob(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
   const ref = stringAt(payload, 'ref')
   const webUrl = stringAt(objectAt(payload, 'project'), 'web_url')
   const retries = typeof payload.retries_count === 'number' && payload.retries_count > 0 ? Math.floor(payload.retries_count) : 0
-  await upsertCiRun(tx, {
+  return {
     repositoryId: delivery.repositoryId,
     provider: 'gitlab',
     kind: 'job',
@@ -188,6 +193,5 @@ async function processJob(tx: Tx, delivery: ClaimedDelivery, payload: Json) {
     url: webUrl ? `${webUrl}/-/jobs/${id}` : null,
     sourceUpdatedAt: finishedAt ?? startedAt ?? createdAt ?? delivery.receivedAt,
     sourceDeliveryId: delivery.id,
-  })
-  return 'processed' as const
+  }
 }

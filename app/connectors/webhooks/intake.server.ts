@@ -1,7 +1,7 @@
 // What every webhook endpoint does before it knows the provider's details: read the raw body within
 // the limit, parse it, and answer in the one error shape.
 import { createHash } from 'node:crypto'
-import { apiError } from '../../utils/api-error.server'
+import type { ApiErrorCode } from '../../utils/api-error.server'
 import { nudgeWorker } from '../../jobs/workers.server'
 import { isObject, type Json } from './normalize.server'
 import type { Recorded } from './deliveries.server'
@@ -10,18 +10,59 @@ import type { Recorded } from './deliveries.server'
 export const WEBHOOK_BODY_LIMIT_BYTES = 25 * 1024 * 1024
 export const DELIVERY_WORKER = 'webhook-deliveries'
 
+/** An answer in a shape both the express fast path and a Remix route can send. */
+export interface WebhookAnswer {
+  status: number
+  body: unknown
+}
+
+/** What an intake needs of a request, whoever parsed the HTTP: the raw body, headers, ?repository=. */
+export interface WebhookInput {
+  body: Buffer
+  /** A header by lower-case name, or null. */
+  header(name: string): string | null
+  /** The `repository` query parameter (a repository id), or null. */
+  repositoryParam: string | null
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store' }
+
+export function toResponse(answer: WebhookAnswer): Response {
+  return Response.json(answer.body, { status: answer.status, headers: NO_STORE })
+}
+
+function errorAnswer(status: number, code: ApiErrorCode, message: string): WebhookAnswer {
+  return { status, body: { error: { code, message } } }
+}
+
 export class WebhookRefusal extends Error {
-  constructor(readonly response: Response) {
-    super(`webhook refused with ${response.status}`)
+  constructor(readonly answer: WebhookAnswer) {
+    super(`webhook refused with ${answer.status}`)
+  }
+
+  get response(): Response {
+    return toResponse(this.answer)
   }
 }
 
 export const refuse = {
-  tooLarge: (limit = WEBHOOK_BODY_LIMIT_BYTES) => new WebhookRefusal(apiError(413, 'payload_too_large', `The body is over the limit of ${limit} bytes.`)),
-  notJson: (hint: string) => new WebhookRefusal(apiError(400, 'bad_request', `The body is not a JSON object. ${hint}`)),
-  badRequest: (message: string) => new WebhookRefusal(apiError(400, 'bad_request', message)),
-  unknownRepository: (message: string) => new WebhookRefusal(apiError(404, 'not_found', message)),
-  badSignature: (message: string) => new WebhookRefusal(apiError(401, 'unauthorized', message)),
+  tooLarge: (limit = WEBHOOK_BODY_LIMIT_BYTES) => new WebhookRefusal(errorAnswer(413, 'payload_too_large', `The body is over the limit of ${limit} bytes.`)),
+  notJson: (hint: string) => new WebhookRefusal(errorAnswer(400, 'bad_request', `The body is not a JSON object. ${hint}`)),
+  badRequest: (message: string) => new WebhookRefusal(errorAnswer(400, 'bad_request', message)),
+  unknownRepository: (message: string) => new WebhookRefusal(errorAnswer(404, 'not_found', message)),
+  badSignature: (message: string) => new WebhookRefusal(errorAnswer(401, 'unauthorized', message)),
+}
+
+export const INTAKE_FAILED = errorAnswer(500, 'internal', 'The delivery could not be recorded; send it again.')
+
+/** A Fetch request as an intake's input: the body read within the limit (413 past it, chunked too). */
+export async function inputFromRequest(request: Request): Promise<WebhookInput> {
+  const body = await readBody(request)
+  return {
+    body,
+    header: (name) => request.headers.get(name),
+    repositoryParam: new URL(request.url).searchParams.get('repository'),
+  }
 }
 
 /** The raw body, read chunk by chunk and abandoned as soon as it passes the limit. */
@@ -82,8 +123,8 @@ export function sha256(bytes: Buffer | string) {
 const HEADER_TOKEN = /^[A-Za-z0-9._:-]{1,200}$/
 
 /** A header that must be present and look like an identifier; 400 otherwise. */
-export function requiredHeader(request: Request, name: string): string {
-  const value = request.headers.get(name)
+export function requiredHeader(input: WebhookInput, name: string): string {
+  const value = input.header(name)
   if (!value || !HEADER_TOKEN.test(value)) throw refuse.badRequest(`The ${name} header is missing or not valid.`)
   return value
 }
@@ -98,24 +139,19 @@ export function nudgeDeliveryWorker() {
 }
 
 /** 202 for a new delivery (processed soon), 200 for one already recorded (nothing changes). */
-export function acknowledge(recorded: Recorded, status: 'pending' | 'ignored' | 'processed', event: string): Response {
-  if (recorded.duplicate) {
-    return Response.json({ received: true, duplicate: true, event }, { status: 200, headers: { 'Cache-Control': 'no-store' } })
-  }
+export function acknowledge(recorded: Recorded, status: 'pending' | 'ignored' | 'processed', event: string): WebhookAnswer {
+  if (recorded.duplicate) return { status: 200, body: { received: true, duplicate: true, event } }
   if (status === 'pending') nudgeDeliveryWorker()
-  return Response.json(
-    { received: true, delivery: recorded.id, status, event },
-    { status: status === 'processed' ? 200 : 202, headers: { 'Cache-Control': 'no-store' } },
-  )
+  return { status: status === 'processed' ? 200 : 202, body: { received: true, delivery: recorded.id, status, event } }
 }
 
 /** Runs an intake: refusals become their JSON answers; anything else a JSON 500. */
-export async function runIntake(run: () => Promise<Response>, onError: (error: unknown) => void): Promise<Response> {
+export async function runIntake(run: () => Promise<WebhookAnswer>, onError: (error: unknown) => void): Promise<WebhookAnswer> {
   try {
     return await run()
   } catch (error) {
-    if (error instanceof WebhookRefusal) return error.response
+    if (error instanceof WebhookRefusal) return error.answer
     onError(error)
-    return apiError(500, 'internal', 'The delivery could not be recorded; send it again.')
+    return INTAKE_FAILED
   }
 }

@@ -1,0 +1,1482 @@
+// The event linker. For each (repository, branch, workflow) it keeps the completed runs in commit
+// order (generation numbers of the commit graph, never arrival order), finds red streaks between
+// greens, and stores each streak as an episode with its range (`git rev-list LAST_GREEN..FIRST_RED`)
+// and ranked suspects.
+//
+// Caches (commit graphs, sequences, stored episodes) make one new run cost a few queries; they are
+// rebuilt from the database whenever this process was not the one writing (the worker clears them
+// when it takes the lease over), so nothing that matters lives only in memory. Every change in one
+// round is written in one transaction; if that fails the caches are dropped.
+import { sql } from 'drizzle-orm'
+import type { episodes } from '../../db/schema'
+import { getDb } from '../db.server'
+import { CommitGraph } from './commit-graph'
+import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
+import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
+import { chunked, firstRow, json, readTuples, type Tx } from './sql.server'
+import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
+import { loadSuspectInputs, scoreEpisodes, type EpisodeForScoring } from './suspects.server'
+
+/** Commits kept for one range (the newest); a longer range is marked truncated. */
+export const RANGE_LIMIT = 2000
+/** Commits walked looking for the default branch's last green under a branch with no green yet. */
+export const BASE_SEARCH_LIMIT = 20_000
+/** Commits linked to one push by `before..after`. */
+export const PUSH_LINK_LIMIT = 1000
+
+const QUEUE_BATCH = 2000
+const EVENTS_BATCH = 5000
+const TESTS_BATCH = 20_000
+/** More commits than this moving in one round: reconcile every sequence of the repository. */
+const MANY_CHANGED_COMMITS = 2000
+const CHUNK = 5000
+
+const DECISIVE = sql.raw([...GREEN_CONCLUSIONS, ...RED_CONCLUSIONS].map((conclusion) => `'${conclusion}'`).join(', '))
+const ZERO_SHA = /^0+$/
+
+export type EpisodeRow = typeof episodes.$inferSelect
+
+interface Slot {
+  sha: string
+  /** Graph id of the commit; -1 while the linker has not seen the commit (its runs wait). */
+  commit: number
+  /** The deciding run (0: none) and what orders it among the commit's runs. */
+  runId: number
+  at: number
+  attempt: number
+  provider: string
+  externalId: string
+  verdict: CommitVerdict | null
+}
+type OrderedSlot = Slot & { verdict: CommitVerdict }
+
+interface Sequence {
+  id: number
+  repo: RepoState
+  branch: string
+  name: string
+  slots: Map<string, Slot>
+  /** Slots with a verdict and a known commit, in commit order. */
+  order: OrderedSlot[]
+  /** The stored episodes (kept in step with what this round will write). */
+  episodes: EpisodeRow[]
+  /** Green commits (graph id -> run id), built when a branch's base is looked up. */
+  greens: Map<number, number> | null
+  /** Slots with a verdict whose commit the linker has not seen yet. */
+  pending: number
+  written: string
+}
+
+interface RepoState {
+  id: string
+  defaultBranch: string
+  graph: CommitGraph
+  rejectedRuns: Set<number>
+  flaky: FlakyKnowledge
+  failing: Map<number, string[]>
+  sequences: Map<string, Sequence>
+  /**
+   * Per workflow name, the loaded sequences with an episode based on the default branch (or on
+   * nothing), and a summary: the highest generation among their first reds and their base shas.
+   */
+  borrowing: Map<string, { sequences: Set<Sequence>; summary: { top: number; bases: Set<string> } | null }>
+  /** Every sequence of the repository is loaded (after a full recompute). */
+  complete: boolean
+}
+
+interface LinkRow {
+  repositoryId: string
+  fromKind: 'ci_run' | 'push'
+  fromRef: string
+  toRef: string
+  rule: 'run-head-sha' | 'push-head' | 'push-range' | 'push-payload'
+  confidence: number
+}
+
+interface Round {
+  changedEpisodes: Set<EpisodeRow>
+  deletedEpisodes: Set<EpisodeRow>
+  /** Episodes whose range was recomputed (newest first). */
+  ranges: Map<EpisodeRow, string[]>
+  rescore: Set<EpisodeRow>
+  sequences: Set<Sequence>
+  /**
+   * Default-branch sequences whose green commits changed (those commits, or all): branches with no
+   * green of their own take their base from them.
+   */
+  greensChanged: Map<Sequence, Set<string> | 'all'>
+  /** Every range is walked again (a full recompute); unchanged ones are not rewritten. */
+  forceRanges: boolean
+  /** The stored ranges (episode id -> shas, newest first), loaded for a full recompute. */
+  storedRanges: Map<number, string[]> | null
+  links: LinkRow[]
+  runLinkRepositories: string[]
+  tests: Pick<FoldedTests, 'outcomes' | 'flaky'>
+  queueIds: number[]
+  state: Map<string, number>
+  /** Temporary ids for episodes not inserted yet. */
+  nextTempId: number
+  /** Milliseconds per phase, for benchmarks and logs. */
+  timings: Timings
+}
+
+/** Milliseconds spent per phase; `lap(name)` adds the time since the previous lap. */
+export class Timings {
+  readonly phases: Record<string, number> = {}
+  private last = performance.now()
+  lap(name: string) {
+    const now = performance.now()
+    this.phases[name] = (this.phases[name] ?? 0) + (now - this.last)
+    this.last = now
+  }
+}
+
+export interface RoundStats {
+  handled: number
+  runs: number
+  commits: number
+  testResults: number
+  episodesWritten: number
+  episodesDeleted: number
+  recomputed: string[]
+  /** Milliseconds per phase of the incremental part. */
+  timings: Record<string, number>
+}
+
+export class LeaseLostError extends Error {
+  name = 'LeaseLostError'
+}
+
+const key = (branch: string, name: string) => `${branch}\n${name}`
+
+function newRound(): Round {
+  return {
+    changedEpisodes: new Set(),
+    deletedEpisodes: new Set(),
+    ranges: new Map(),
+    rescore: new Set(),
+    sequences: new Set(),
+    greensChanged: new Map(),
+    forceRanges: false,
+    storedRanges: null,
+    links: [],
+    runLinkRepositories: [],
+    tests: { outcomes: [], flaky: [] },
+    queueIds: [],
+    state: new Map(),
+    nextTempId: -1,
+    timings: new Timings(),
+  }
+}
+
+/** [id, branch, name, sha, attempt, conclusion, at, provider, external id] */
+type RunTuple = [number, string | null, string, string, number, string, number, string, string]
+
+const RUN_COLUMNS = sql`json_group_array(json_array(id, branch, name, head_sha, attempt, conclusion, coalesce(completed_at, source_updated_at), provider, external_id))`
+
+export class Linker {
+  private repos = new Map<string, RepoState>()
+  private lastStamp = 0
+
+  /** Forgets every cache: the next use reloads from the database. */
+  reset() {
+    this.repos.clear()
+  }
+
+  // --- loading -----------------------------------------------------------------------------------
+
+  private async repoState(repositoryId: string, reuse?: CommitGraph): Promise<RepoState | null> {
+    const cached = this.repos.get(repositoryId)
+    if (cached) return cached
+    const db = getDb()
+    const repository = await firstRow<{ default_branch: string }>(db, sql`select default_branch from repositories where id = ${repositoryId}`)
+    if (!repository) return null
+    const graph = reuse ?? (await this.loadGraph(repositoryId))
+    const rejected = await readTuples<[string]>(
+      db,
+      sql`select json_group_array(json_array(from_ref)) as j from links where repository_id = ${repositoryId} and from_kind = 'ci_run' and status = 'rejected'`,
+    )
+    const state: RepoState = {
+      id: repositoryId,
+      defaultBranch: repository.default_branch,
+      graph,
+      rejectedRuns: new Set(rejected.map(([ref]) => Number(ref))),
+      flaky: await loadFlakyKnowledge(db, repositoryId),
+      failing: new Map(),
+      sequences: new Map(),
+      borrowing: new Map(),
+      complete: false,
+    }
+    this.repos.set(repositoryId, state)
+    return state
+  }
+
+  private async loadGraph(repositoryId: string): Promise<CommitGraph> {
+    // One text row per commit ("sha time parent parent..."): several times faster than JSON or row objects.
+    const text = await firstRow<{ j: string | null }>(
+      getDb(),
+      sql`select group_concat(c.sha || ' ' || c.committed_at || coalesce(' ' || (
+            select group_concat(parent_sha, ' ') from (select parent_sha from commit_parents p
+            where p.repository_id = c.repository_id and p.sha = c.sha order by p.position)), ''), char(10)) as j
+          from commits c where c.repository_id = ${repositoryId}`,
+    )
+    const rows: Array<[string, number, string[]]> = []
+    for (const line of text?.j ? text.j.split('\n') : []) {
+      const [sha, time, ...parents] = line.split(' ')
+      rows.push([sha, Number(time), parents])
+    }
+    return CommitGraph.build(rows)
+  }
+
+  /** Creates the sequence rows that do not exist yet and returns the ids of all those asked for. */
+  private async sequenceIds(repositoryId: string, keys: Array<[string, string]> | 'all') {
+    const db = getDb()
+    const now = Date.now()
+    if (keys === 'all') {
+      // From the (repository, branch, name) index alone; a sequence with no decisive run yet stays `unknown`.
+      await db.run(sql`
+        insert into linker_sequences (repository_id, branch, name, updated_at)
+        select repository_id, branch, name, ${now} from (select distinct repository_id, branch, name from ci_runs
+          where repository_id = ${repositoryId} and branch is not null) runs
+        where not exists (select 1 from linker_sequences s where s.repository_id = runs.repository_id and s.branch = runs.branch and s.name = runs.name)`)
+    } else {
+      for (const part of chunked(keys, CHUNK)) {
+        await db.run(sql`
+          insert into linker_sequences (repository_id, branch, name, updated_at)
+          select ${repositoryId}, value ->> 0, value ->> 1, ${now} from json_each(${json(part)}) where true
+          on conflict do nothing`)
+      }
+    }
+    type Row = [number, string, string, string, string | null, number | null, string | null, number | null, number | null, number, number]
+    const columns = sql`json_group_array(json_array(s.id, s.branch, s.name, s.state, s.head_sha, s.head_run_id, s.last_green_sha,
+      s.last_green_run_id, s.open_episode_id, s.commit_count, s.pending_runs))`
+    if (keys === 'all') return readTuples<Row>(db, sql`select ${columns} as j from linker_sequences s where s.repository_id = ${repositoryId}`)
+    const rows: Row[] = []
+    for (const part of chunked(keys, CHUNK)) {
+      rows.push(
+        ...(await readTuples<Row>(
+          db,
+          sql`select ${columns} as j from json_each(${json(part)}) k
+              join linker_sequences s on s.repository_id = ${repositoryId} and s.branch = k.value ->> 0 and s.name = k.value ->> 1`,
+        )),
+      )
+    }
+    return rows
+  }
+
+  /**
+   * Loads sequences from the database (their runs, their stored episodes) and reconciles each in
+   * full: what the database holds afterwards is what these runs say, whatever happened before.
+   */
+  private async loadSequences(repo: RepoState, keys: Array<[string, string]> | 'all', round: Round): Promise<Sequence[]> {
+    const db = getDb()
+    const wanted = keys === 'all' ? 'all' : keys.filter(([branch, name]) => !repo.sequences.has(key(branch, name)))
+    if (wanted !== 'all' && wanted.length === 0) return []
+    round.timings.lap('other')
+    const rows = await this.sequenceIds(repo.id, wanted)
+    round.timings.lap('sequence rows')
+    const loaded: Sequence[] = []
+    const byKey = new Map<string, Sequence>()
+    for (const [id, branch, name, state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns] of rows) {
+      const existing = repo.sequences.get(key(branch, name))
+      if (existing) {
+        if (wanted === 'all') this.forgetSequence(existing)
+        else continue
+      }
+      const sequence: Sequence = {
+        id,
+        repo,
+        branch,
+        name,
+        slots: new Map(),
+        order: [],
+        episodes: [],
+        greens: null,
+        pending: 0,
+        written: JSON.stringify([state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns]),
+      }
+      repo.sequences.set(key(branch, name), sequence)
+      byKey.set(key(branch, name), sequence)
+      loaded.push(sequence)
+    }
+    if (loaded.length === 0) return []
+
+    const offerRun = (id: number, branch: string, name: string, sha: string, attempt: number, conclusion: string, at: number, provider: string, externalId: string) => {
+      const sequence = byKey.get(key(branch, name))
+      if (!sequence || repo.rejectedRuns.has(id)) return
+      offer(this.slot(sequence, sha), id, conclusion, at, attempt, provider, externalId)
+    }
+    if (wanted === 'all') {
+      // Text, one run per record (fields split by \x1f, records by \x1e): the fastest way to read 200,000 runs.
+      const text = await firstRow<{ j: string | null }>(
+        db,
+        sql`select group_concat(id || char(31) || head_sha || char(31) || attempt || char(31) || conclusion || char(31) ||
+              coalesce(completed_at, source_updated_at) || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
+            from ci_runs where repository_id = ${repo.id} and status = 'completed' and branch is not null and conclusion in (${DECISIVE})`,
+      )
+      for (const record of text?.j ? text.j.split('\x1e') : []) {
+        const [id, sha, attempt, conclusion, at, provider, externalId, branch, name] = record.split('\x1f')
+        offerRun(Number(id), branch, name, sha, Number(attempt), conclusion, Number(at), provider, externalId)
+      }
+    } else {
+      for (const sequence of loaded) {
+        const runs = await readTuples<RunTuple>(
+          db,
+          sql`select ${RUN_COLUMNS} as j from ci_runs
+              where repository_id = ${repo.id} and branch = ${sequence.branch} and name = ${sequence.name}
+                and status = 'completed' and conclusion in (${DECISIVE})`,
+        )
+        for (const [id, branch, name, sha, attempt, conclusion, at, provider, externalId] of runs) {
+          if (branch !== null) offerRun(id, branch, name, sha, attempt, conclusion, at, provider, externalId)
+        }
+      }
+    }
+    round.timings.lap('read runs')
+    for (const sequence of loaded) for (const slot of sequence.slots.values()) this.placeSlot(sequence, slot, false)
+    round.timings.lap('decide commits')
+    const slots: Slot[] = []
+    for (const sequence of loaded) for (const slot of sequence.slots.values()) slots.push(slot)
+    await this.classify(repo, slots)
+    round.timings.lap('flaky classification')
+
+    const sequenceIds = loaded.map((sequence) => sequence.id)
+    const stored: EpisodeRow[] = []
+    for (const part of chunked(sequenceIds, CHUNK)) {
+      const rows = await readTuples<EpisodeTuple>(
+        db,
+        sql`select json_group_array(json_array(${EPISODE_COLUMNS})) as j from episodes where sequence_id in (select value from json_each(${json(part)}))`,
+      )
+      stored.push(...rows.map(episodeFromTuple))
+    }
+    const byId = new Map(loaded.map((sequence) => [sequence.id, sequence]))
+    for (const row of stored) byId.get(row.sequenceId)?.episodes.push(row)
+    round.timings.lap('read episodes')
+
+    // Every order first, and the default branch's sequences first: a branch with no green of its own
+    // takes its base from them.
+    for (const sequence of loaded) this.rebuildOrder(sequence)
+    const first = loaded.filter((sequence) => sequence.branch === repo.defaultBranch)
+    round.timings.lap('order')
+    for (const sequence of [...first, ...loaded.filter((sequence) => sequence.branch !== repo.defaultBranch)]) await this.reconcileAll(sequence, round)
+    round.timings.lap('episodes and ranges')
+    return loaded
+  }
+
+  private forgetSequence(sequence: Sequence) {
+    const repo = sequence.repo
+    repo.sequences.delete(key(sequence.branch, sequence.name))
+    const borrowing = repo.borrowing.get(sequence.name)
+    if (borrowing?.sequences.delete(sequence)) borrowing.summary = null
+  }
+
+  private slot(sequence: Sequence, sha: string): Slot {
+    let slot = sequence.slots.get(sha)
+    if (!slot) {
+      slot = { sha, commit: -1, runId: 0, at: 0, attempt: 0, provider: '', externalId: '', verdict: null }
+      sequence.slots.set(sha, slot)
+    }
+    return slot
+  }
+
+  /** Decides a commit's slot from its runs; the verdict is final once `classify` has run. */
+  private setSlot(sequence: Sequence, sha: string, runs: RunFacts[]): Slot {
+    const slot = this.slot(sequence, sha)
+    const wasPending = slot.verdict !== null && slot.commit < 0
+    slot.runId = 0
+    slot.verdict = null
+    for (const run of runs) if (!run.rejected) offer(slot, run.id, run.conclusion, run.at, run.attempt, run.provider, run.externalId)
+    this.placeSlot(sequence, slot, wasPending)
+    return slot
+  }
+
+  /** After the slot's runs were offered: where its commit is, and the pending count. */
+  private placeSlot(sequence: Sequence, slot: Slot, wasPending: boolean) {
+    const graph = sequence.repo.graph
+    const id = graph.idOf(slot.sha)
+    slot.commit = id !== undefined && graph.known[id] ? id : -1
+    sequence.pending += (slot.verdict !== null && slot.commit < 0 ? 1 : 0) - (wasPending ? 1 : 0)
+  }
+
+  /** Red slots whose run failed only known-flaky tests become `flaky`. */
+  private async classify(repo: RepoState, slots: Slot[]) {
+    if (repo.flaky.size === 0) return
+    const red = slots.filter((slot) => slot.verdict === 'red' || slot.verdict === 'flaky')
+    const missing = red.map((slot) => slot.runId).filter((id) => !repo.failing.has(id))
+    if (missing.length) for (const [id, keys] of await loadFailingKeys(getDb(), missing)) repo.failing.set(id, keys)
+    for (const slot of red) slot.verdict = isLikelyFlaky(repo.failing.get(slot.runId) ?? [], slot.at, repo.flaky) ? 'flaky' : 'red'
+  }
+
+  private rebuildOrder(sequence: Sequence) {
+    const graph = sequence.repo.graph
+    sequence.order = [...sequence.slots.values()].filter((slot): slot is OrderedSlot => slot.verdict !== null && slot.commit >= 0)
+    sequence.order.sort((a, b) => graph.compare(a.commit, b.commit))
+    sequence.greens = null
+  }
+
+  // --- reconciling ---------------------------------------------------------------------------------
+
+  private async reconcileAll(sequence: Sequence, round: Round) {
+    await this.applyPlan(sequence, sequence.order, [...sequence.episodes], round)
+  }
+
+  /** After slots changed: re-plan the stretch between the nearest unchanged greens around them. */
+  private async reconcileTouched(sequence: Sequence, touched: Set<string>, round: Round) {
+    const graph = sequence.repo.graph
+    const order = sequence.order
+    const lowerBound = (commit: number) => {
+      let lo = 0
+      let hi = order.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (graph.compare(order[mid].commit, commit) < 0) lo = mid + 1
+        else hi = mid
+      }
+      return lo
+    }
+    const commits: number[] = []
+    for (const sha of touched) {
+      const slot = sequence.slots.get(sha)
+      const id = graph.idOf(sha)
+      if (id === undefined || !graph.known[id]) continue
+      commits.push(id)
+      const index = lowerBound(id)
+      const present = index < order.length && order[index].commit === id
+      const belongs = !!slot && slot.verdict !== null && slot.commit >= 0
+      if (present && !belongs) order.splice(index, 1)
+      else if (!present && belongs) order.splice(index, 0, slot as OrderedSlot)
+      else if (present && belongs) order[index] = slot as OrderedSlot
+    }
+    if (commits.length === 0) return
+    let from = Number.POSITIVE_INFINITY
+    let to = Number.NEGATIVE_INFINITY
+    for (const id of commits) {
+      const index = lowerBound(id)
+      const present = index < order.length && order[index].commit === id
+      from = Math.min(from, index)
+      to = Math.max(to, present ? index + 1 : index)
+    }
+    let lower = from - 1
+    while (lower >= 0 && order[lower].verdict !== 'green') lower--
+    let upper = to
+    while (upper < order.length && order[upper].verdict !== 'green') upper++
+    const window = order.slice(Math.max(lower, 0), Math.min(upper, order.length - 1) + 1)
+    const lowerCommit = lower >= 0 ? order[lower].commit : null
+    const upperCommit = upper < order.length ? order[upper].commit : null
+    const old = sequence.episodes.filter((episode) => {
+      const id = graph.idOf(episode.firstRedSha)
+      if (id === undefined) return true
+      return (lowerCommit === null || graph.compare(id, lowerCommit) > 0) && (upperCommit === null || graph.compare(id, upperCommit) < 0)
+    })
+    await this.applyPlan(sequence, window, old, round)
+  }
+
+  /**
+   * Plans the episodes of `window` (entries in commit order, bounded by greens or the ends) and
+   * matches them with `old`, the stored episodes of the same stretch: the same first red keeps its
+   * episode (and so its decisions); failing that, an old episode whose first red is in the streak, or
+   * that ended at the same green (or is open).
+   */
+  private async applyPlan(sequence: Sequence, window: OrderedSlot[], old: EpisodeRow[], round: Round) {
+    const planned = planEpisodes(window)
+    const unmatched = new Set(old)
+    const matches = new Map<PlannedEpisode<OrderedSlot>, EpisodeRow>()
+    const rules: Array<(plan: PlannedEpisode<OrderedSlot>, row: EpisodeRow) => boolean> = [
+      (plan, row) => row.firstRedSha === plan.firstRed.sha,
+      (plan, row) => plan.streak.some((entry) => entry.sha === row.firstRedSha),
+      (plan, row) => (row.closingSha ?? null) === (plan.closing?.sha ?? null),
+    ]
+    for (const rule of rules) {
+      for (const plan of planned) {
+        if (matches.has(plan)) continue
+        for (const row of unmatched) {
+          if (rule(plan, row)) {
+            matches.set(plan, row)
+            unmatched.delete(row)
+            break
+          }
+        }
+      }
+    }
+    for (const row of unmatched) this.deleteEpisode(sequence, row, round)
+    for (const plan of planned) await this.upsertEpisode(sequence, plan, matches.get(plan) ?? null, round)
+    round.sequences.add(sequence)
+    this.noteBorrowing(sequence)
+  }
+
+  private noteBorrowing(sequence: Sequence) {
+    const repo = sequence.repo
+    const borrows = sequence.branch !== repo.defaultBranch && sequence.episodes.some((row) => row.base !== 'sequence')
+    let entry = repo.borrowing.get(sequence.name)
+    if (!entry) repo.borrowing.set(sequence.name, (entry = { sequences: new Set(), summary: null }))
+    if (borrows) entry.sequences.add(sequence)
+    else if (!entry.sequences.delete(sequence)) return
+    entry.summary = null
+  }
+
+  private borrowingSummary(repo: RepoState, name: string) {
+    const entry = repo.borrowing.get(name)
+    if (!entry) return { sequences: new Set<Sequence>(), top: 0, bases: new Set<string>() }
+    if (!entry.summary) {
+      let top = 0
+      const bases = new Set<string>()
+      for (const sequence of entry.sequences) {
+        for (const row of sequence.episodes) {
+          if (row.base === 'sequence') continue
+          const id = repo.graph.idOf(row.firstRedSha)
+          top = Math.max(top, id === undefined ? Number.POSITIVE_INFINITY : repo.graph.generation[id])
+          if (row.lastGreenSha) bases.add(row.lastGreenSha)
+        }
+      }
+      entry.summary = { top, bases }
+    }
+    return { sequences: entry.sequences, ...entry.summary }
+  }
+
+  private deleteEpisode(sequence: Sequence, row: EpisodeRow, round: Round) {
+    sequence.episodes = sequence.episodes.filter((episode) => episode !== row)
+    round.changedEpisodes.delete(row)
+    round.ranges.delete(row)
+    round.rescore.delete(row)
+    if (row.id > 0) round.deletedEpisodes.add(row)
+  }
+
+  private async baseOf(sequence: Sequence, firstRed: OrderedSlot, lastGreen: OrderedSlot | null, round: Round) {
+    if (lastGreen) return { base: 'sequence' as const, sha: lastGreen.sha, runId: lastGreen.runId, commit: lastGreen.commit }
+    const repo = sequence.repo
+    if (sequence.branch !== repo.defaultBranch) {
+      const main = await this.sequence(repo, repo.defaultBranch, sequence.name, round)
+      if (main) {
+        if (!main.greens) {
+          main.greens = new Map()
+          for (const slot of main.order) if (slot.verdict === 'green') main.greens.set(slot.commit, slot.runId)
+        }
+        const greens = main.greens
+        if (greens.size > 0) {
+          const found = repo.graph.newestAncestorWhere(firstRed.commit, (id) => greens.has(id), BASE_SEARCH_LIMIT)
+          if (found !== null) return { base: 'default_branch' as const, sha: repo.graph.shas[found], runId: greens.get(found)!, commit: found }
+        }
+      }
+    }
+    return { base: 'none' as const, sha: null, runId: null, commit: null }
+  }
+
+  private async upsertEpisode(sequence: Sequence, plan: PlannedEpisode<OrderedSlot>, existing: EpisodeRow | null, round: Round) {
+    const base = await this.baseOf(sequence, plan.firstRed, plan.lastGreen, round)
+    const now = Date.now()
+    const values = {
+      status: plan.closing ? ('closed' as const) : ('open' as const),
+      likelyFlaky: plan.likelyFlaky,
+      firstRedSha: plan.firstRed.sha,
+      firstRedRunId: plan.firstRed.runId,
+      base: base.base,
+      lastGreenSha: base.sha,
+      lastGreenRunId: base.runId,
+      closingSha: plan.closing?.sha ?? null,
+      closingRunId: plan.closing?.runId ?? null,
+      redCommits: plan.streak.length,
+      openedAt: plan.firstRed.at,
+      closedAt: plan.closing?.at ?? null,
+    }
+    const row: EpisodeRow =
+      existing ??
+      ({
+        id: round.nextTempId--,
+        repositoryId: sequence.repo.id,
+        sequenceId: sequence.id,
+        branch: sequence.branch,
+        name: sequence.name,
+        rangeSize: 0,
+        rangeTruncated: false,
+        rangeIncomplete: false,
+        createdAt: now,
+        updatedAt: now,
+        ...values,
+      } satisfies EpisodeRow)
+    if (!existing) sequence.episodes.push(row)
+    const needsRange =
+      !existing ||
+      round.forceRanges ||
+      existing.rangeIncomplete ||
+      existing.firstRedSha !== values.firstRedSha ||
+      existing.lastGreenSha !== values.lastGreenSha ||
+      existing.base !== values.base
+    const rescore = needsRange || existing.firstRedRunId !== values.firstRedRunId || existing.likelyFlaky !== values.likelyFlaky
+    let differs = !existing || (Object.keys(values) as Array<keyof typeof values>).some((field) => existing[field] !== values[field])
+    if (needsRange) {
+      const range = sequence.repo.graph.range(base.commit, plan.firstRed.commit, RANGE_LIMIT)
+      const shas = range.ids.map((id) => sequence.repo.graph.shas[id])
+      // A full recompute walks every range again; one that came out the same is not rewritten.
+      const stored = existing ? round.storedRanges?.get(existing.id) : undefined
+      const same =
+        !!existing &&
+        !!stored &&
+        stored.length === shas.length &&
+        stored.every((sha, index) => sha === shas[index]) &&
+        existing.rangeTruncated === range.truncated &&
+        existing.rangeIncomplete === range.incomplete
+      if (!same) {
+        round.ranges.set(row, shas)
+        row.rangeSize = shas.length
+        row.rangeTruncated = range.truncated
+        row.rangeIncomplete = range.incomplete
+        differs = true
+      }
+    }
+    if (!differs && !rescore) return
+    Object.assign(row, values)
+    if (rescore) round.rescore.add(row)
+    if (differs) {
+      row.updatedAt = now
+      round.changedEpisodes.add(row)
+    }
+  }
+
+  /**
+   * Branches without a green of their own start their range at the default branch's newest green
+   * that their first red contains. When greens of the default branch change, re-plan the branches
+   * whose base may move: a changed green can only be an ancestor of a first red with a higher
+   * generation, and an episode based on a green that changed must be looked at again.
+   */
+  private async rebaseDependents(round: Round) {
+    const done = new Set<Sequence>()
+    while (round.greensChanged.size > 0) {
+      const [[main, changed]] = round.greensChanged
+      round.greensChanged.delete(main)
+      if (done.has(main)) continue
+      done.add(main)
+      const repo = main.repo
+      if (main.branch !== repo.defaultBranch) continue
+      const graph = repo.graph
+      let lowest = Number.POSITIVE_INFINITY
+      if (changed !== 'all') {
+        for (const sha of changed) {
+          const id = graph.idOf(sha)
+          if (id !== undefined) lowest = Math.min(lowest, graph.generation[id])
+        }
+      }
+      const affected = (firstRedSha: string, baseSha: string | null) => {
+        if (changed === 'all' || (baseSha !== null && changed.has(baseSha))) return true
+        const id = graph.idOf(firstRedSha)
+        return id === undefined || graph.generation[id] > lowest
+      }
+      const loadedNow = new Set<Sequence>()
+      if (!repo.complete) {
+        const rows = await readTuples<[string, string, string | null]>(
+          getDb(),
+          sql`select json_group_array(json_array(branch, first_red_sha, last_green_sha)) as j from episodes
+              where repository_id = ${repo.id} and name = ${main.name} and base != 'sequence'`,
+        )
+        const branches = new Set(
+          rows
+            .filter(([branch, firstRed, base]) => branch !== main.branch && !repo.sequences.has(key(branch, main.name)) && affected(firstRed, base))
+            .map(([branch]) => branch),
+        )
+        for (const sequence of await this.loadSequences(repo, [...branches].map((branch) => [branch, main.name]), round)) loadedNow.add(sequence)
+      }
+      const borrowing = this.borrowingSummary(repo, main.name)
+      // Usually a new green at the tip, above every borrowed first red: nothing to do.
+      if (changed !== 'all' && lowest >= borrowing.top && ![...changed].some((sha) => borrowing.bases.has(sha))) continue
+      for (const sequence of [...borrowing.sequences]) {
+        if (sequence === main || loadedNow.has(sequence)) continue
+        if (sequence.episodes.some((row) => row.base !== 'sequence' && affected(row.firstRedSha, row.lastGreenSha))) await this.reconcileAll(sequence, round)
+      }
+    }
+  }
+
+  /** A loaded sequence, or the one loaded now (and reconciled in `round`); null when it has no runs. */
+  private async sequence(repo: RepoState, branch: string, name: string, round: Round): Promise<Sequence | null> {
+    const cached = repo.sequences.get(key(branch, name))
+    if (cached || repo.complete) return cached ?? null
+    const exists = await firstRow<{ id: number }>(
+      getDb(),
+      sql`select id from ci_runs where repository_id = ${repo.id} and branch = ${branch} and name = ${name}
+          and status = 'completed' and conclusion in (${DECISIVE}) limit 1`,
+    )
+    if (!exists) return null
+    const [loaded] = await this.loadSequences(repo, [[branch, name]], round)
+    return loaded ?? null
+  }
+
+  // --- a round of incremental work -------------------------------------------------------------
+
+  /** Re-reads runs and updates their commits' slots and the episodes around them. */
+  private async applyRuns(runIds: number[], round: Round) {
+    if (runIds.length === 0) return
+    const db = getDb()
+    const rows: Array<[number, string, string | null, string, string, string, string | null, string | null]> = []
+    for (const part of chunked(runIds, CHUNK)) {
+      rows.push(
+        ...(await readTuples<(typeof rows)[number]>(
+          db,
+          sql`select json_group_array(json_array(r.id, r.repository_id, r.branch, r.name, r.head_sha, r.status, r.conclusion,
+                (select l.status from links l where l.from_kind = 'ci_run' and l.from_ref = cast(r.id as text) and l.to_kind = 'commit' and l.to_ref = r.head_sha))) as j
+              from ci_runs r where r.id in (select value from json_each(${json(part)}))`,
+        )),
+      )
+    }
+    // repository -> sequence key -> shas
+    const touched = new Map<string, Map<string, Set<string>>>()
+    for (const [id, repositoryId, branch, name, sha, status, , linkStatus] of rows) {
+      if (linkStatus === null) round.links.push({ repositoryId, fromKind: 'ci_run', fromRef: String(id), toRef: sha, rule: 'run-head-sha', confidence: 1 })
+      const repo = await this.repoState(repositoryId)
+      if (!repo) continue
+      if (linkStatus === 'rejected') repo.rejectedRuns.add(id)
+      else repo.rejectedRuns.delete(id)
+      if (status !== 'completed' || !branch) continue
+      let sequences = touched.get(repositoryId)
+      if (!sequences) touched.set(repositoryId, (sequences = new Map()))
+      const shas = sequences.get(key(branch, name)) ?? new Set<string>()
+      shas.add(sha)
+      sequences.set(key(branch, name), shas)
+    }
+    for (const [repositoryId, sequences] of touched) {
+      const repo = (await this.repoState(repositoryId))!
+      const cold = [...sequences.keys()].filter((k) => !repo.sequences.has(k)).map((k) => k.split('\n') as [string, string])
+      // A sequence loaded now is reconciled in full: these runs are already in it.
+      const loadedNow = new Set(await this.loadSequences(repo, cold, round))
+      const shas = new Set<string>()
+      for (const [k, set] of sequences) {
+        const sequence = repo.sequences.get(k)
+        if (sequence && !loadedNow.has(sequence)) for (const sha of set) shas.add(sha)
+      }
+      await this.refreshSlots(repo, shas, sequences, loadedNow, round)
+    }
+  }
+
+  /** Re-decides the slots of `shas` in the given sequences from every decisive run on those commits. */
+  private async refreshSlots(repo: RepoState, shas: Set<string>, only: Map<string, Set<string>>, skip: Set<Sequence>, round: Round) {
+    if (shas.size === 0) return
+    const runs: RunTuple[] = []
+    for (const part of chunked([...shas], CHUNK)) {
+      runs.push(
+        ...(await readTuples<RunTuple>(
+          getDb(),
+          // No "branch is not null" here: SQLite would then scan the branch index instead of looking up by sha.
+          sql`select ${RUN_COLUMNS} as j from ci_runs
+              where repository_id = ${repo.id} and head_sha in (select value from json_each(${json(part)}))
+                and status = 'completed' and conclusion in (${DECISIVE})`,
+        )),
+      )
+    }
+    const grouped = new Map<string, Map<string, RunFacts[]>>()
+    for (const [id, branch, name, sha, attempt, conclusion, at, provider, externalId] of runs) {
+      if (branch === null) continue
+      const k = key(branch, name)
+      if (!only.get(k)?.has(sha)) continue
+      let bySha = grouped.get(k)
+      if (!bySha) grouped.set(k, (bySha = new Map()))
+      const list = bySha.get(sha) ?? []
+      list.push({ id, attempt, conclusion, at, provider, externalId, rejected: repo.rejectedRuns.has(id) })
+      bySha.set(sha, list)
+    }
+    const targets: Array<{ sequence: Sequence; sha: string }> = []
+    for (const [k, set] of only) {
+      const sequence = repo.sequences.get(k)
+      if (!sequence || skip.has(sequence)) continue
+      for (const sha of set) targets.push({ sequence, sha })
+    }
+    const slots: Array<{ sequence: Sequence; slot: Slot; was: string; wasGreen: boolean }> = []
+    for (const { sequence, sha } of targets) {
+      const previous = sequence.slots.get(sha)
+      const was = previous ? `${previous.commit}:${previous.runId}:${previous.verdict}` : ''
+      const wasGreen = previous?.verdict === 'green'
+      const slot = this.setSlot(sequence, sha, grouped.get(key(sequence.branch, sequence.name))?.get(sha) ?? [])
+      slots.push({ sequence, slot, was, wasGreen })
+    }
+    await this.classify(
+      repo,
+      slots.map((entry) => entry.slot),
+    )
+    const bySequence = new Map<Sequence, Set<string>>()
+    for (const { sequence, slot, was, wasGreen } of slots) {
+      if (`${slot.commit}:${slot.runId}:${slot.verdict}` === was) continue
+      const set = bySequence.get(sequence) ?? new Set<string>()
+      set.add(slot.sha)
+      bySequence.set(sequence, set)
+      if (wasGreen || slot.verdict === 'green') {
+        sequence.greens = null
+        if (sequence.branch === repo.defaultBranch) noteGreens(round, sequence, [slot.sha])
+      }
+    }
+    for (const [sequence, set] of bySequence) await this.reconcileTouched(sequence, set, round)
+  }
+
+  /** New commits: extend the graph, let waiting runs in, and re-sort sequences whose commits moved. */
+  /** Returns false when so much moved that the repository is better recomputed whole. */
+  private async applyCommits(repositoryId: string, shas: string[], round: Round): Promise<boolean> {
+    const fresh = !this.repos.has(repositoryId)
+    const repo = await this.repoState(repositoryId)
+    if (!repo) return true
+    const graph = repo.graph
+    let changed: string[]
+    if (fresh) {
+      changed = shas
+      graph.takeHolesFilled()
+    } else {
+      const db = getDb()
+      const wanted = shas.filter((sha) => !graph.has(sha))
+      for (const part of chunked(wanted, CHUNK)) {
+        const commits = await readTuples<[string, number]>(
+          db,
+          sql`select json_group_array(json_array(sha, committed_at)) as j from commits
+              where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
+        )
+        const parents = await readTuples<[string, string, number]>(
+          db,
+          sql`select json_group_array(json_array(sha, parent_sha, position)) as j from commit_parents
+              where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
+        )
+        parents.sort((a, b) => a[2] - b[2])
+        const parentsOf = new Map<string, string[]>()
+        for (const [sha, parent] of parents) parentsOf.set(sha, [...(parentsOf.get(sha) ?? []), parent])
+        for (const [sha, committedAt] of commits) graph.addCommit(sha, parentsOf.get(sha) ?? [], committedAt)
+      }
+      changed = graph.ensureGenerations().map((id) => graph.shas[id])
+    }
+    if (changed.length === 0) return true
+    if (changed.length > MANY_CHANGED_COMMITS) return false
+    // A hole in the history was filled: ranges marked incomplete are walked again (their red
+    // commit may not have moved). New commits on top of a shallow history fill no hole.
+    const holes = graph.takeHolesFilled() > 0
+    const incomplete = new Set<Sequence>()
+    if (holes) for (const sequence of repo.sequences.values()) if (sequence.episodes.some((row) => row.rangeIncomplete)) incomplete.add(sequence)
+    // Sequences with runs on these commits (by the sha index): loaded ones take the commit in (a
+    // commit that was waiting joins the order; one that moved re-sorts the sequence), others load.
+    const holding: Array<[string, string, string]> = []
+    for (const part of chunked(changed, CHUNK)) {
+      holding.push(
+        ...(await readTuples<[string | null, string, string]>(
+          getDb(),
+          sql`select json_group_array(json_array(branch, name, head_sha)) as j from (select distinct branch, name, head_sha from ci_runs
+              where repository_id = ${repositoryId} and head_sha in (select value from json_each(${json(part)}))
+                and status = 'completed' and conclusion in (${DECISIVE}))`,
+        )).filter((row): row is [string, string, string] => row[0] !== null),
+      )
+    }
+    const resort = new Set<Sequence>()
+    const waiting = new Map<Sequence, Set<string>>()
+    const cold = new Set<string>()
+    for (const [branch, name, sha] of holding) {
+      const sequence = repo.sequences.get(key(branch, name))
+      if (!sequence) {
+        cold.add(key(branch, name))
+        continue
+      }
+      const slot = sequence.slots.get(sha)
+      if (!slot) continue
+      if (slot.commit < 0) {
+        slot.commit = graph.idOf(sha)!
+        if (slot.verdict !== null) sequence.pending--
+        const set = waiting.get(sequence) ?? new Set<string>()
+        set.add(sha)
+        waiting.set(sequence, set)
+      } else resort.add(sequence)
+    }
+    // Re-sorted, or holding a range to walk again: the whole sequence (waiting commits included).
+    const whole = new Set([...resort, ...incomplete])
+    for (const sequence of whole) {
+      this.rebuildOrder(sequence)
+      await this.reconcileAll(sequence, round)
+      if (sequence.branch === repo.defaultBranch) noteGreens(round, sequence, resort.has(sequence) ? 'all' : (waiting.get(sequence) ?? []))
+    }
+    for (const [sequence, set] of waiting) {
+      if (whole.has(sequence)) continue
+      await this.reconcileTouched(sequence, set, round)
+      if (sequence.branch === repo.defaultBranch) noteGreens(round, sequence, [...set])
+    }
+    // Sequences not loaded with runs on these commits, or with a range that met a commit not seen yet.
+    if (holes && !repo.complete) {
+      const rows = await readTuples<[string, string]>(
+        getDb(),
+        sql`select json_group_array(json_array(branch, name)) as j from (select distinct branch, name from episodes
+            where repository_id = ${repositoryId} and range_incomplete = 1)`,
+      )
+      for (const [branch, name] of rows) if (!repo.sequences.has(key(branch, name))) cold.add(key(branch, name))
+    }
+    await this.loadSequences(
+      repo,
+      [...cold].map((k) => k.split('\n') as [string, string]),
+      round,
+    )
+    return true
+  }
+
+  private pushLinks(repo: RepoState, pushes: Array<{ id: number; ref: string; sha: string | null; deliveryCommits: string[] }>, round: Round) {
+    for (const push of pushes) {
+      const match = /^(.*):([0-9a-f]+)\.\.([0-9a-f]+)$/i.exec(push.ref)
+      if (!match) continue
+      const [, , before, after] = match
+      if (ZERO_SHA.test(after)) continue
+      const link = (sha: string, rule: LinkRow['rule'], confidence: number) =>
+        round.links.push({ repositoryId: repo.id, fromKind: 'push', fromRef: String(push.id), toRef: sha, rule, confidence })
+      link(after, 'push-head', 1)
+      const graph = repo.graph
+      const beforeId = ZERO_SHA.test(before) ? undefined : graph.idOf(before)
+      const afterId = graph.idOf(after)
+      if (beforeId !== undefined && graph.known[beforeId] && afterId !== undefined && graph.known[afterId]) {
+        const range = graph.range(beforeId, afterId, PUSH_LINK_LIMIT)
+        for (const id of range.ids) if (id !== afterId) link(graph.shas[id], 'push-range', range.incomplete ? 0.8 : 1)
+      } else {
+        for (const sha of push.deliveryCommits) if (sha !== after) link(sha, 'push-payload', 0.9)
+      }
+    }
+  }
+
+  // --- entry points ----------------------------------------------------------------------------
+
+  /**
+   * One round: the queue (changed runs, recompute requests), new commits and pushes from the
+   * timeline, new test results, finished git imports. Returns what it handled (0: nothing to do).
+   */
+  async runRound(options: { holder?: string } = {}): Promise<RoundStats> {
+    const db = getDb()
+    const stats: RoundStats = { handled: 0, runs: 0, commits: 0, testResults: 0, episodesWritten: 0, episodesDeleted: 0, recomputed: [], timings: {} }
+    const state = await readState(db)
+    if (!state.has('initialized')) {
+      // First run over a database that already holds history: derive everything once, then follow the feeds.
+      const marks = await db.get<{ events: number | null; tests: number | null; imports: number | null }>(sql`
+        select (select max(id) from events) as events, (select max(id) from test_results) as tests,
+          (select max(finished_at) from git_imports where status = 'succeeded') as imports`)
+      const repositories = await db.all<{ id: string }>(sql`select id from repositories order by id`)
+      for (const { id } of repositories) {
+        await this.recomputeRepository(id, options)
+        stats.recomputed.push(id)
+      }
+      const round = newRound()
+      round.state.set('initialized', Date.now())
+      round.state.set('events_after', marks?.events ?? 0)
+      round.state.set('tests_after', marks?.tests ?? 0)
+      round.state.set('imports_after', marks?.imports ?? 0)
+      await this.write(round, options.holder)
+      stats.handled = repositories.length + 1
+      return stats
+    }
+
+    const round = newRound()
+    try {
+      const queue = await db.all<{ id: number; kind: string; repository_id: string; ref: string | null }>(
+        sql`select id, kind, repository_id, ref from linker_queue order by id limit ${QUEUE_BATCH}`,
+      )
+      round.queueIds = queue.map((item) => item.id)
+      const recompute = new Set(queue.filter((item) => item.kind === 'recompute').map((item) => item.repository_id))
+      round.timings.lap('read queue')
+
+      const imports = await db.all<{ repository_id: string; finished: number }>(
+        sql`select repository_id, max(finished_at) as finished from git_imports
+            where status = 'succeeded' and finished_at > ${state.get('imports_after') ?? 0} group by repository_id`,
+      )
+      for (const item of imports) recompute.add(item.repository_id)
+      if (imports.length) round.state.set('imports_after', Math.max(...imports.map((item) => item.finished)))
+
+      for (const repositoryId of recompute) {
+        await this.recomputeRepository(repositoryId, options)
+        stats.recomputed.push(repositoryId)
+      }
+
+      // Commits and pushes, in timeline order.
+      const eventsAfter = state.get('events_after') ?? 0
+      const eventsUpto = (await db.get<{ id: number | null }>(sql`select max(id) as id from events`))?.id ?? 0
+      const events =
+        eventsUpto > eventsAfter
+          ? await readTuples<[number, string, string, string | null, string | null, number | null]>(
+              db,
+              sql`select json_group_array(json_array(id, kind, repository_id, sha, ref_id, source_delivery_id)) as j from (
+                    select id, kind, repository_id, sha, ref_id, source_delivery_id from events
+                    where id > ${eventsAfter} and id <= ${eventsUpto} and kind in ('commit', 'push') order by id limit ${EVENTS_BATCH})`,
+            )
+          : []
+      if (eventsUpto > eventsAfter) round.state.set('events_after', events.length === EVENTS_BATCH ? events[events.length - 1][0] : eventsUpto)
+      const commitsByRepo = new Map<string, string[]>()
+      const deliveryCommits = new Map<number, string[]>()
+      const pushesByRepo = new Map<string, Array<{ id: number; ref: string; sha: string | null; deliveryCommits: string[] }>>()
+      for (const [id, kind, repositoryId, sha, ref, delivery] of events) {
+        if (recompute.has(repositoryId)) continue
+        if (kind === 'commit' && sha) {
+          commitsByRepo.set(repositoryId, [...(commitsByRepo.get(repositoryId) ?? []), sha])
+          if (delivery !== null) deliveryCommits.set(delivery, [...(deliveryCommits.get(delivery) ?? []), sha])
+        } else if (kind === 'push' && ref) {
+          const list = pushesByRepo.get(repositoryId) ?? []
+          list.push({ id, ref, sha, deliveryCommits: delivery !== null ? (deliveryCommits.get(delivery) ?? []) : [] })
+          pushesByRepo.set(repositoryId, list)
+        }
+      }
+      const later = new Set<string>()
+      for (const [repositoryId, shas] of commitsByRepo) {
+        if (!(await this.applyCommits(repositoryId, shas, round))) later.add(repositoryId)
+        stats.commits += shas.length
+      }
+      for (const [repositoryId, pushes] of pushesByRepo) {
+        const repo = await this.repoState(repositoryId)
+        if (repo) this.pushLinks(repo, pushes, round)
+      }
+      round.timings.lap('commits and pushes')
+
+      // Test results: outcomes per commit, flaky tests, and runs whose classification may change.
+      const testsAfter = state.get('tests_after') ?? 0
+      const testsUpto = (await db.get<{ id: number | null }>(sql`select max(id) as id from test_results`))?.id ?? 0
+      const testRows = testsUpto > testsAfter ? await readTestFeed(db, testsAfter, testsUpto, TESTS_BATCH) : []
+      if (testsUpto > testsAfter) round.state.set('tests_after', testRows.length === TESTS_BATCH ? testRows[testRows.length - 1][0] : testsUpto)
+      const relevant = testRows.filter((row) => !recompute.has(row[2]))
+      const runIds = new Set(queue.filter((item) => item.kind === 'run' && !recompute.has(item.repository_id)).map((item) => Number(item.ref)))
+      if (relevant.length) {
+        const folded = await foldTestResults(db, relevant, async (repositoryId) => (await this.repoState(repositoryId))?.flaky ?? new Map())
+        round.tests = folded
+        for (const id of folded.changedRuns) {
+          for (const repo of this.repos.values()) repo.failing.delete(id)
+          runIds.add(id)
+        }
+        for (const id of folded.affectedRuns) runIds.add(id)
+        stats.testResults = relevant.length
+      }
+
+      round.timings.lap('test results')
+      await this.applyRuns([...runIds], round)
+      round.timings.lap('runs')
+      stats.runs = runIds.size
+      await this.rebaseDependents(round)
+      round.timings.lap('branch bases')
+      stats.episodesWritten = round.changedEpisodes.size
+      stats.episodesDeleted = round.deletedEpisodes.size
+      await this.write(round, options.holder)
+      // Many commits moved at once (history imported out of order): derive the repository again.
+      for (const repositoryId of later) {
+        await this.recomputeRepository(repositoryId, options)
+        stats.recomputed.push(repositoryId)
+      }
+      stats.handled = queue.length + events.length + testRows.length + imports.length
+      stats.timings = round.timings.phases
+      return stats
+    } catch (error) {
+      this.reset()
+      throw error
+    }
+  }
+
+  /** Rebuilds everything the linker derived for a repository; decisions stay. Returns ms per phase. */
+  async recomputeRepository(repositoryId: string, options: { holder?: string } = {}): Promise<Record<string, number>> {
+    try {
+      const db = getDb()
+      const round = newRound()
+      // Test outcomes are rebuilt unless no test result of the repository changed since the last rebuild.
+      const fingerprint = await firstRow<{ value: string }>(
+        db,
+        sql`select count(*) || ':' || coalesce(max(t.id), 0) || ':' || coalesce(sum(t.id), 0) as value
+            from test_results t join ci_runs r on r.id = t.ci_run_id where r.repository_id = ${repositoryId}`,
+      )
+      const stateKey = `tests_rebuilt:${repositoryId}`
+      const previous = await firstRow<{ text_value: string | null }>(db, sql`select text_value from linker_state where key = ${stateKey}`)
+      if (previous?.text_value !== fingerprint?.value) {
+        await db.transaction(async (tx) => {
+          await checkLease(tx, options.holder)
+          await rebuildTestOutcomes(tx, repositoryId, Date.now())
+          await tx.run(sql`insert into linker_state (key, text_value, updated_at) values (${stateKey}, ${fingerprint?.value ?? ''}, ${Date.now()})
+            on conflict (key) do update set text_value = excluded.text_value, updated_at = excluded.updated_at`)
+        })
+      }
+      round.timings.lap('test outcomes')
+      // The commit graph is an index of commits, which never change once stored (they only gain a
+      // parent or a corrected time): a cached one is reused while it still adds up the same.
+      const cached = this.repos.get(repositoryId)
+      this.repos.delete(repositoryId)
+      const repo = (await this.reuseGraph(cached)) ?? (await this.repoState(repositoryId))
+      round.timings.lap('commit graph')
+      if (!repo) return round.timings.phases
+      round.forceRanges = true
+      round.storedRanges = new Map()
+      const stored = await readTuples<[number, string]>(
+        db,
+        sql`select json_group_array(json_array(episode_id, sha)) as j from (
+              select c.episode_id, c.sha from episode_commits c join episodes e on e.id = c.episode_id
+              where e.repository_id = ${repositoryId} order by c.episode_id, c.position)`,
+      )
+      for (const [episodeId, sha] of stored) {
+        const list = round.storedRanges.get(episodeId)
+        if (list) list.push(sha)
+        else round.storedRanges.set(episodeId, [sha])
+      }
+      round.timings.lap('read ranges')
+      round.runLinkRepositories.push(repositoryId)
+      await this.loadSequences(repo, 'all', round)
+      repo.complete = true
+      await this.write(round, options.holder)
+      return round.timings.phases
+    } catch (error) {
+      this.reset()
+      throw error
+    }
+  }
+
+  /** A fresh state around a cached graph that still matches the database (same commits, parents and times). */
+  private async reuseGraph(cached: RepoState | undefined): Promise<RepoState | null> {
+    if (!cached) return null
+    const check = await firstRow<{ commits: number; times: number; parents: number }>(
+      getDb(),
+      sql`select (select count(*) from commits where repository_id = ${cached.id}) as commits,
+            (select coalesce(sum(committed_at % 1000003), 0) from commits where repository_id = ${cached.id}) as times,
+            (select count(*) from commit_parents where repository_id = ${cached.id}) as parents`,
+    )
+    const graph = cached.graph
+    let known = 0
+    let edges = 0
+    let times = 0
+    for (let id = 0; id < graph.size; id++) {
+      if (!graph.known[id]) continue
+      known++
+      edges += graph.parents[id].length
+      times += graph.committedAt[id] % 1000003
+    }
+    if (!check || check.commits !== known || check.parents !== edges || check.times !== times) return null
+    return this.repoState(cached.id, graph)
+  }
+
+  // --- writing -----------------------------------------------------------------------------------
+
+  private async write(round: Round, holder: string | undefined) {
+    const db = getDb()
+    // Strictly increasing: suspects not rewritten by this write are told apart by their stamp.
+    const now = (this.lastStamp = Math.max(Date.now(), this.lastStamp + 1))
+    const changed = [...round.changedEpisodes]
+    const scoring = [...round.rescore].filter((row) => !row.likelyFlaky)
+    // Inputs for scoring are read before the transaction, so that it holds the write lock briefly.
+    const byRepository = new Map<string, EpisodeRow[]>()
+    for (const row of scoring) byRepository.set(row.repositoryId, [...(byRepository.get(row.repositoryId) ?? []), row])
+    round.timings.lap('other')
+    const storedRanges = new Map<EpisodeRow, string[]>()
+    for (const row of scoring) if (!round.ranges.has(row)) storedRanges.set(row, await storedRange(row.id))
+    const inputs = new Map<string, Awaited<ReturnType<typeof loadSuspectInputs>>>()
+    for (const [repositoryId, rows] of byRepository) {
+      const shas: string[] = []
+      for (const row of rows) shas.push(...(round.ranges.get(row) ?? storedRanges.get(row) ?? []))
+      inputs.set(
+        repositoryId,
+        await loadSuspectInputs(
+          db,
+          repositoryId,
+          shas,
+          rows.map((row) => row.firstRedRunId),
+          new Set(rows.filter((row) => row.id > 0).map((row) => row.id)),
+        ),
+      )
+    }
+    round.timings.lap('suspect inputs')
+
+    await db.transaction(async (tx) => {
+      await checkLease(tx, holder)
+      const deleted = [...round.deletedEpisodes].map((row) => row.id)
+      for (const part of chunked(deleted, CHUNK)) await tx.run(sql`delete from episodes where id in (select value from json_each(${json(part)}))`)
+
+      const fields = (row: EpisodeRow) => [
+        row.status,
+        row.likelyFlaky ? 1 : 0,
+        row.firstRedSha,
+        row.firstRedRunId,
+        row.base,
+        row.lastGreenSha,
+        row.lastGreenRunId,
+        row.closingSha,
+        row.closingRunId,
+        row.redCommits,
+        row.rangeSize,
+        row.rangeTruncated ? 1 : 0,
+        row.rangeIncomplete ? 1 : 0,
+        row.openedAt,
+        row.closedAt,
+      ]
+      const inserts = changed.filter((row) => row.id < 0)
+      for (const part of chunked(inserts, 1000)) {
+        const returned = await tx.all<{ id: number; sequence_id: number; first_red_sha: string }>(sql`
+          insert into episodes (repository_id, sequence_id, branch, name, status, likely_flaky, first_red_sha, first_red_run_id, base,
+            last_green_sha, last_green_run_id, closing_sha, closing_run_id, red_commits, range_size, range_truncated, range_incomplete,
+            opened_at, closed_at, created_at, updated_at)
+          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
+            value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16,
+            value ->> 17, value ->> 18, ${now}, ${now}
+          from json_each(${json(part.map((row) => [row.repositoryId, row.sequenceId, row.branch, row.name, ...fields(row)]))})
+          returning id, sequence_id, first_red_sha`)
+        const ids = new Map(returned.map((item) => [`${item.sequence_id}\n${item.first_red_sha}`, item.id]))
+        for (const row of part) row.id = ids.get(`${row.sequenceId}\n${row.firstRedSha}`)!
+      }
+      const updates = changed.filter((row) => !inserts.includes(row))
+      for (const part of chunked(updates, 1000)) {
+        await tx.run(sql`
+          update episodes set status = value ->> 1, likely_flaky = value ->> 2, first_red_sha = value ->> 3, first_red_run_id = value ->> 4,
+            base = value ->> 5, last_green_sha = value ->> 6, last_green_run_id = value ->> 7, closing_sha = value ->> 8,
+            closing_run_id = value ->> 9, red_commits = value ->> 10, range_size = value ->> 11, range_truncated = value ->> 12,
+            range_incomplete = value ->> 13, opened_at = value ->> 14, closed_at = value ->> 15, updated_at = ${now}
+          from json_each(${json(part.map((row) => [row.id, ...fields(row)]))})
+          where episodes.id = value ->> 0`)
+      }
+
+      const ranged = [...round.ranges.keys()]
+      for (const part of chunked(ranged.map((row) => row.id), CHUNK)) {
+        await tx.run(sql`delete from episode_commits where episode_id in (select value from json_each(${json(part)}))`)
+      }
+      const commitRows: Array<[number, string, number]> = []
+      for (const [row, shas] of round.ranges) shas.forEach((sha, position) => commitRows.push([row.id, sha, position]))
+      for (const part of chunked(commitRows, 10_000)) {
+        await tx.run(sql`insert into episode_commits (episode_id, sha, position)
+          select value ->> 0, value ->> 1, value ->> 2 from json_each(${json(part)})`)
+      }
+
+      const rangedIds = new Set(ranged.map((row) => row.id))
+      // Suspects: scored now that every episode has its id.
+      round.timings.lap('write episodes and ranges')
+      const suspectRows: Array<[number, string, number, unknown]> = []
+      const fileAuthors: Array<[number, string, string, string, string, number]> = []
+      for (const [repositoryId, rows] of byRepository) {
+        const list: EpisodeForScoring[] = rows.map((row) => ({
+          id: row.id,
+          openedAt: row.openedAt,
+          firstRedRunId: row.firstRedRunId,
+          name: row.name,
+          branch: row.branch,
+          provider: this.providerOf(row),
+          range: round.ranges.get(row) ?? storedRanges.get(row) ?? [],
+        }))
+        const result = scoreEpisodes(list, inputs.get(repositoryId)!)
+        for (const [episodeId, scored] of result.scored) for (const suspect of scored) suspectRows.push([episodeId, suspect.sha, suspect.score, suspect.reasons])
+        // Who changed what in a range changes only with the range.
+        for (const item of result.fileAuthors) if (rangedIds.has(item.episodeId)) fileAuthors.push([item.episodeId, repositoryId, item.authorEmail, item.path, item.sha, item.openedAt])
+      }
+      round.timings.lap('score suspects')
+      const rescored = [...round.rescore].map((row) => row.id)
+      for (const part of chunked(suspectRows, 5000)) {
+        await tx.run(sql`
+          insert into suspects (episode_id, sha, score, reasons, in_range, status, updated_at)
+          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, 1, 'suggested', ${now} from json_each(${json(part)}) where true
+          on conflict (episode_id, sha) do update set score = excluded.score, reasons = excluded.reasons, in_range = 1, updated_at = excluded.updated_at`)
+      }
+      for (const part of chunked(rescored, CHUNK)) {
+        const ids = json(part)
+        // Out of the range now (or the episode turned likely flaky): undecided suspects go, decided ones stay, out of range.
+        await tx.run(sql`
+          delete from suspects where episode_id in (select value from json_each(${ids})) and status = 'suggested'
+            and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
+        await tx.run(sql`
+          update suspects set in_range = 0 where episode_id in (select value from json_each(${ids})) and status != 'suggested'
+            and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
+      }
+      for (const part of chunked([...rangedIds], CHUNK)) {
+        await tx.run(sql`delete from episode_file_authors where episode_id in (select value from json_each(${json(part)}))`)
+      }
+      for (const part of chunked(fileAuthors, 5000)) {
+        await tx.run(sql`
+          insert into episode_file_authors (episode_id, repository_id, author_email, path, sha, opened_at)
+          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from json_each(${json(part)}) where true
+          on conflict do nothing`)
+      }
+
+      round.timings.lap('write suspects')
+      const sequenceRows: unknown[][] = []
+      for (const sequence of round.sequences) {
+        const values = sequenceValues(sequence)
+        const text = JSON.stringify(values)
+        if (text === sequence.written) continue
+        sequence.written = text
+        sequenceRows.push([sequence.id, ...values])
+      }
+      for (const part of chunked(sequenceRows, 2000)) {
+        await tx.run(sql`
+          update linker_sequences set state = value ->> 1, head_sha = value ->> 2, head_run_id = value ->> 3, last_green_sha = value ->> 4,
+            last_green_run_id = value ->> 5, open_episode_id = value ->> 6, commit_count = value ->> 7, pending_runs = value ->> 8,
+            updated_at = ${now}
+          from json_each(${json(part)}) where linker_sequences.id = value ->> 0`)
+      }
+
+      for (const repositoryId of round.runLinkRepositories) {
+        // Runs normally get their link as they arrive; backfill only when some are missing (a first recompute).
+        const counts = await tx.get<{ runs: number; links: number }>(sql`
+          select (select count(*) from ci_runs where repository_id = ${repositoryId}) as runs,
+            (select count(*) from links where repository_id = ${repositoryId} and from_kind = 'ci_run') as links`)
+        if (counts && counts.links >= counts.runs) continue
+        await tx.run(sql`
+          insert into links (repository_id, from_kind, from_ref, to_kind, to_ref, rule, confidence, status, created_at)
+          select repository_id, 'ci_run', cast(id as text), 'commit', head_sha, 'run-head-sha', 1, 'suggested', ${now}
+          from ci_runs where repository_id = ${repositoryId}
+          on conflict do nothing`)
+      }
+      for (const part of chunked(round.links, 3000)) {
+        await tx.run(sql`
+          insert into links (repository_id, from_kind, from_ref, to_kind, to_ref, rule, confidence, status, created_at)
+          select value ->> 0, value ->> 1, value ->> 2, 'commit', value ->> 3, value ->> 4, value ->> 5, 'suggested', ${now}
+          from json_each(${json(part.map((link) => [link.repositoryId, link.fromKind, link.fromRef, link.toRef, link.rule, link.confidence]))}) where true
+          on conflict do nothing`)
+      }
+
+      round.timings.lap('write sequences and links')
+      await writeTestOutcomes(tx, round.tests, now)
+
+      for (const part of chunked(round.queueIds, CHUNK)) await tx.run(sql`delete from linker_queue where id in (select value from json_each(${json(part)}))`)
+      for (const [name, value] of round.state) {
+        await tx.run(sql`insert into linker_state (key, int_value, updated_at) values (${name}, ${value}, ${now})
+          on conflict (key) do update set int_value = excluded.int_value, updated_at = excluded.updated_at`)
+      }
+    })
+    round.timings.lap('commit')
+  }
+
+  private providerOf(row: EpisodeRow): string {
+    const sequence = this.repos.get(row.repositoryId)?.sequences.get(key(row.branch, row.name))
+    return sequence?.slots.get(row.firstRedSha)?.provider ?? ''
+  }
+}
+
+/** Offers a decisive run to a commit's slot: the latest (see compareRunsLatestFirst) decides. */
+function offer(slot: Slot, id: number, conclusion: string | null, at: number, attempt: number, provider: string, externalId: string) {
+  const verdict = verdictOf(conclusion)
+  if (!verdict) return
+  if (slot.runId !== 0) {
+    const order = compareRunsLatestFirst(
+      { id, at, attempt, provider, externalId, conclusion, rejected: false },
+      { id: slot.runId, at: slot.at, attempt: slot.attempt, provider: slot.provider, externalId: slot.externalId, conclusion: null, rejected: false },
+    )
+    if (order >= 0) return
+  }
+  slot.runId = id
+  slot.at = at
+  slot.attempt = attempt
+  slot.provider = provider
+  slot.externalId = externalId
+  slot.verdict = verdict
+}
+
+function noteGreens(round: Round, sequence: Sequence, shas: Iterable<string> | 'all') {
+  const current = round.greensChanged.get(sequence)
+  if (current === 'all') return
+  if (shas === 'all') return void round.greensChanged.set(sequence, 'all')
+  const set = current ?? new Set<string>()
+  for (const sha of shas) set.add(sha)
+  round.greensChanged.set(sequence, set)
+}
+
+function sequenceValues(sequence: Sequence) {
+  const order = sequence.order
+  const head = order[order.length - 1]
+  let lastGreen: OrderedSlot | undefined
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (order[i].verdict === 'green') {
+      lastGreen = order[i]
+      break
+    }
+  }
+  const open = sequence.episodes.find((row) => row.status === 'open')
+  const pending = sequence.pending
+  const state = open ? (open.likelyFlaky ? 'likely_flaky' : 'red') : order.length ? 'green' : 'unknown'
+  return [state, head?.sha ?? null, head?.runId ?? null, lastGreen?.sha ?? null, lastGreen?.runId ?? null, open?.id ?? null, order.length, pending]
+}
+
+async function storedRange(episodeId: number): Promise<string[]> {
+  if (episodeId <= 0) return []
+  const rows = await readTuples<[string]>(
+    getDb(),
+    sql`select json_group_array(json_array(sha)) as j from (select sha from episode_commits where episode_id = ${episodeId} order by position)`,
+  )
+  return rows.map(([sha]) => sha)
+}
+
+async function readState(db: Tx) {
+  const rows = await db.all<{ key: string; int_value: number | null }>(sql`select key, int_value from linker_state`)
+  return new Map(rows.map((row) => [row.key, row.int_value ?? 0]))
+}
+
+/** Inside a write transaction: refuses to write once another process holds the linker's lease. */
+async function checkLease(tx: Tx, holder: string | undefined) {
+  if (!holder) return
+  const row = await firstRow<{ key: string }>(
+    tx,
+    sql`select key from linker_state where key = 'lease' and text_value = ${holder} and int_value > ${Date.now()}`,
+  )
+  if (!row) throw new LeaseLostError('the linker lease passed to another process')
+}
+
+const EPISODE_COLUMNS = sql.raw(
+  [
+    'id',
+    'repository_id',
+    'sequence_id',
+    'branch',
+    'name',
+    'status',
+    'likely_flaky',
+    'first_red_sha',
+    'first_red_run_id',
+    'base',
+    'last_green_sha',
+    'last_green_run_id',
+    'closing_sha',
+    'closing_run_id',
+    'red_commits',
+    'range_size',
+    'range_truncated',
+    'range_incomplete',
+    'opened_at',
+    'closed_at',
+    'created_at',
+    'updated_at',
+  ].join(', '),
+)
+
+type EpisodeTuple = [
+  number,
+  string,
+  number,
+  string,
+  string,
+  EpisodeRow['status'],
+  number,
+  string,
+  number,
+  EpisodeRow['base'],
+  string | null,
+  number | null,
+  string | null,
+  number | null,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+  number,
+  number,
+]
+
+function episodeFromTuple(row: EpisodeTuple): EpisodeRow {
+  const [id, repositoryId, sequenceId, branch, name, status, likelyFlaky, firstRedSha, firstRedRunId, base, lastGreenSha, lastGreenRunId] = row
+  const [closingSha, closingRunId, redCommits, rangeSize, rangeTruncated, rangeIncomplete, openedAt, closedAt, createdAt, updatedAt] = row.slice(12) as [
+    string | null,
+    number | null,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number | null,
+    number,
+    number,
+  ]
+  return {
+    id,
+    repositoryId,
+    sequenceId,
+    branch,
+    name,
+    status,
+    likelyFlaky: likelyFlaky === 1,
+    firstRedSha,
+    firstRedRunId,
+    base,
+    lastGreenSha,
+    lastGreenRunId,
+    closingSha,
+    closingRunId,
+    redCommits,
+    rangeSize,
+    rangeTruncated: rangeTruncated === 1,
+    rangeIncomplete: rangeIncomplete === 1,
+    openedAt,
+    closedAt,
+    createdAt,
+    updatedAt,
+  }
+}

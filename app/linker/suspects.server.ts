@@ -1,0 +1,191 @@
+// Gathers what suspect scoring needs from the database (the range's commits and files, the first
+// red run's failing tests, who changed the same files in earlier red episodes) and turns scored
+// suspects into rows.
+import { sql } from 'drizzle-orm'
+import { readTuples, json, chunked, type Tx } from './sql.server'
+import { scoreSuspects, type EarlierEpisodeTouch, type FailingTest, type ScoredSuspect, type SuspectCommit } from './suspect-scoring'
+
+/** Ranges longer than this are too vague to blame anyone in them: they do not feed author history. */
+export const HISTORY_RANGE_LIMIT = 100
+/** Failing tests read per run for evidence (a run where everything failed says little more). */
+const FAILING_TESTS_PER_RUN = 200
+const SHA_CHUNK = 5000
+/** Earlier episodes read per (author, file): enough to find one opened before any episode being scored. */
+const HISTORY_PER_PAIR = 4
+
+export interface SuspectInputs {
+  commits: Map<string, SuspectCommit>
+  failing: Map<number, FailingTest[]>
+  /** Earlier episodes' file authors stored in the database, by `author \n path`: accepted first, then newest. */
+  history: Map<string, Array<EarlierEpisodeTouch & { openedAt: number }>>
+  /** `episodeId:sha` of accepted suspects among the episodes being rescored. */
+  accepted: Set<string>
+}
+
+export interface EpisodeForScoring {
+  id: number
+  openedAt: number
+  firstRedRunId: number
+  name: string
+  branch: string
+  provider: string
+  /** Newest first. */
+  range: string[]
+}
+
+export async function loadSuspectInputs(
+  db: Tx,
+  repositoryId: string,
+  shas: string[],
+  runIds: number[],
+  rewritten: ReadonlySet<number>,
+): Promise<SuspectInputs> {
+  const commits = new Map<string, SuspectCommit>()
+  const unique = [...new Set(shas)]
+  for (const part of chunked(unique, SHA_CHUNK)) {
+    const rows = await readTuples<[string, string, string]>(
+      db,
+      sql`select json_group_array(json_array(sha, author_name, lower(author_email))) as j from commits
+          where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
+    )
+    for (const [sha, authorName, authorEmail] of rows) commits.set(sha, { sha, authorName, authorEmail, additions: null, deletions: null, files: [] })
+    const files = await readTuples<[string, string, number | null, number | null]>(
+      db,
+      sql`select json_group_array(json_array(sha, path, additions, deletions)) as j from commit_files
+          where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
+    )
+    for (const [sha, path, additions, deletions] of files) {
+      const commit = commits.get(sha)
+      if (!commit) continue
+      commit.files.push(path)
+      // Line counts are known when any file has them (a push lists paths without counts).
+      if (additions !== null || deletions !== null) {
+        commit.additions = (commit.additions ?? 0) + (additions ?? 0)
+        commit.deletions = (commit.deletions ?? 0) + (deletions ?? 0)
+      }
+    }
+  }
+  for (const commit of commits.values()) {
+    if (commit.files.length === 0) {
+      commit.additions = 0
+      commit.deletions = 0
+    }
+  }
+
+  const failing = new Map<number, FailingTest[]>()
+  const uniqueRuns = [...new Set(runIds)]
+  for (const part of chunked(uniqueRuns, SHA_CHUNK)) {
+    const rows = await readTuples<[number, string, string | null, string, string | null, string | null]>(
+      db,
+      sql`select json_group_array(json_array(ci_run_id, suite, classname, name, file, substr(failure_message, 1, 4000))) as j from (
+            select ci_run_id, suite, classname, name, file, failure_message,
+              row_number() over (partition by ci_run_id order by id) as n
+            from test_results where ci_run_id in (select value from json_each(${json(part)})) and status in ('failed', 'error'))
+          where n <= ${FAILING_TESTS_PER_RUN}`,
+    )
+    for (const [runId, suite, classname, name, file, message] of rows) {
+      const list = failing.get(runId) ?? []
+      list.push({ suite, classname, name, file, message })
+      failing.set(runId, list)
+    }
+  }
+
+  // Earlier episodes where the same author changed the same file: a few per (author, file), accepted
+  // causes and the latest first.
+  const history: SuspectInputs['history'] = new Map()
+  const pairs = new Set<string>()
+  for (const commit of commits.values()) for (const path of commit.files) if (commit.authorEmail) pairs.add(JSON.stringify([commit.authorEmail, path]))
+  for (const part of chunked([...pairs], SHA_CHUNK)) {
+    const rows = await readTuples<[number, string, string, number, string, string, string | null]>(
+      db,
+      sql`select json_group_array(json_array(episode_id, author_email, path, opened_at, name, branch, status)) as j from (
+            select h.episode_id, h.author_email, h.path, h.opened_at, e.name, e.branch, s.status,
+              row_number() over (partition by h.author_email, h.path order by s.status = 'accepted' desc, h.opened_at desc) as n
+            from json_each(${`[${part.join(',')}]`}) k
+            join episode_file_authors h on h.repository_id = ${repositoryId} and h.path = k.value ->> 1 and h.author_email = k.value ->> 0
+            join episodes e on e.id = h.episode_id
+            left join suspects s on s.episode_id = h.episode_id and s.sha = h.sha
+            where h.episode_id not in (select value from json_each(${json([...rewritten])})))
+          where n <= ${HISTORY_PER_PAIR}`,
+    )
+    for (const [episodeId, author, path, openedAt, name, branch, status] of rows) {
+      const id = `${author}\n${path}`
+      const list = history.get(id) ?? []
+      list.push({ episodeId, path, openedAt, label: `${name} on ${branch}`, accepted: status === 'accepted' })
+      history.set(id, list)
+    }
+  }
+  const accepted = new Set<string>()
+  for (const part of chunked([...rewritten], SHA_CHUNK)) {
+    const rows = await readTuples<[number, string]>(
+      db,
+      sql`select json_group_array(json_array(episode_id, sha)) as j from suspects
+          where episode_id in (select value from json_each(${json(part)})) and status = 'accepted'`,
+    )
+    for (const [episodeId, sha] of rows) accepted.add(`${episodeId}:${sha}`)
+  }
+  return { commits, failing, history, accepted }
+}
+
+export interface FileAuthorRow {
+  episodeId: number
+  authorEmail: string
+  path: string
+  sha: string
+  openedAt: number
+}
+
+/**
+ * Scores episodes oldest first, so that an episode's "earlier red episode" history includes the
+ * ones scored before it in the same batch.
+ */
+export function scoreEpisodes(list: EpisodeForScoring[], inputs: SuspectInputs) {
+  const scored = new Map<number, ScoredSuspect[]>()
+  const fileAuthors: FileAuthorRow[] = []
+  // Episodes scored in this batch, by `author \n path`, in the order they were scored (oldest first).
+  const batch = new Map<string, Array<EarlierEpisodeTouch & { openedAt: number }>>()
+  const sorted = [...list].sort((a, b) => a.openedAt - b.openedAt || a.id - b.id)
+  for (const episode of sorted) {
+    const commits = episode.range.map((sha) => inputs.commits.get(sha) ?? { sha, authorName: 'unknown', authorEmail: '', additions: null, deletions: null, files: [] })
+    const earlier = (touch: { openedAt: number; episodeId: number }) => touch.openedAt < episode.openedAt && touch.episodeId !== episode.id
+    const history = (author: string, path: string): EarlierEpisodeTouch | undefined => {
+      const id = `${author}\n${path}`
+      const stored = inputs.history.get(id)?.find(earlier)
+      if (stored?.accepted) return stored
+      const own = batch.get(id)
+      let mine: (EarlierEpisodeTouch & { openedAt: number }) | undefined
+      if (own) {
+        for (let i = own.length - 1; i >= 0; i--) {
+          if (!earlier(own[i])) continue
+          if (own[i].accepted) return own[i]
+          mine ??= own[i]
+        }
+      }
+      if (!stored) return mine
+      if (!mine) return stored
+      return mine.openedAt > stored.openedAt ? mine : stored
+    }
+    scored.set(
+      episode.id,
+      scoreSuspects({
+        commits,
+        failingTests: inputs.failing.get(episode.firstRedRunId) ?? [],
+        workflow: { name: episode.name, provider: episode.provider },
+        history,
+      }),
+    )
+    if (episode.range.length <= HISTORY_RANGE_LIMIT) {
+      for (const commit of commits) {
+        if (!commit.authorEmail) continue
+        for (const path of new Set(commit.files)) {
+          fileAuthors.push({ episodeId: episode.id, authorEmail: commit.authorEmail, path, sha: commit.sha, openedAt: episode.openedAt })
+          const id = `${commit.authorEmail}\n${path}`
+          const own = batch.get(id) ?? []
+          own.push({ episodeId: episode.id, path, openedAt: episode.openedAt, label: `${episode.name} on ${episode.branch}`, accepted: inputs.accepted.has(`${episode.id}:${commit.sha}`) })
+          batch.set(id, own)
+        }
+      }
+    }
+  }
+  return { scored, fileAuthors }
+}

@@ -1,0 +1,375 @@
+// The event linker at scale, in-process on a scratch database: a synthetic repository of 100,000
+// commits (main with merged feature branches) and 200,000 CI runs across main's four workflows and
+// thousands of feature-branch sequences, written straight into the database in bulk. Then: a full
+// recompute, one new run at a time through upsertCiRun and one linker round, and suspects for a
+// 500-commit range.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { sql } from 'drizzle-orm'
+import { progress, summarize } from './lib/stats'
+import type { BenchRow } from './lib/types'
+
+export const name = 'linker'
+
+const envNumber = (key: string, fallback: number) => {
+  const value = Number(process.env[key])
+  return Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback
+}
+
+const COMMITS = envNumber('BENCH_LINKER_COMMITS', 100_000)
+const RUNS = envNumber('BENCH_LINKER_RUNS', 200_000)
+const INCREMENTAL = envNumber('BENCH_LINKER_INCREMENTAL', 400)
+const RECOMPUTES = envNumber('BENCH_LINKER_RECOMPUTES', 3)
+const SUSPECT_CALLS = envNumber('BENCH_LINKER_SUSPECT_CALLS', 30)
+const REPO = 'bench-repo'
+const MAIN_WORKFLOWS = ['build', 'test', 'lint', 'e2e'] as const
+const BRANCH_WORKFLOWS = ['build', 'test'] as const
+
+/** Deterministic pseudo-random numbers (mulberry32), so that every run builds the same repository. */
+function random(seed: number) {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const hex = (n: number) => n.toString(16).padStart(40, '0')
+
+interface Commit {
+  sha: string
+  parents: string[]
+  at: number
+  author: number
+  files: number[]
+}
+
+interface Run {
+  id: number
+  branch: string
+  name: string
+  sha: string
+  attempt: number
+  externalId: string
+  conclusion: string
+  at: number
+}
+
+const describePhases = (phases: Record<string, number>) =>
+  Object.entries(phases)
+    .filter(([, ms]) => ms >= 1)
+    .map(([phase, ms]) => `${phase} ${ms.toFixed(0)}`)
+    .join(', ')
+
+function buildHistory(rand: () => number) {
+  const commits: Commit[] = []
+  const mainLine: string[] = []
+  const branches: Array<{ name: string; commits: string[] }> = []
+  let clock = 1_600_000_000_000
+  const add = (parents: string[]) => {
+    clock += 60_000
+    const files = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => Math.floor(rand() * rand() * 3000))
+    const commit = { sha: hex(commits.length + 1), parents, at: clock, author: Math.floor(rand() * 200), files }
+    commits.push(commit)
+    return commit.sha
+  }
+  mainLine.push(add([]))
+  while (commits.length < COMMITS) {
+    const head = mainLine[mainLine.length - 1]
+    if (rand() < 0.45 || commits.length > COMMITS - 6) {
+      mainLine.push(add([head]))
+      continue
+    }
+    // A feature branch from a recent main commit, merged back with a merge commit.
+    const from = mainLine[Math.max(0, mainLine.length - 1 - Math.floor(rand() * 4))]
+    const length = 1 + Math.floor(rand() * 4)
+    const own: string[] = []
+    for (let i = 0; i < length; i++) own.push(add([own[own.length - 1] ?? from]))
+    branches.push({ name: `feature/${branches.length + 1}`, commits: own })
+    mainLine.push(add([head, own[own.length - 1]]))
+  }
+  return { commits, mainLine, branches }
+}
+
+function buildRuns(rand: () => number, mainLine: string[], branches: Array<{ name: string; commits: string[] }>, at: Map<string, number>) {
+  const runs: Run[] = []
+  const add = (branch: string, workflow: string, sha: string, conclusion: string, attempt = 1, externalId?: string) => {
+    const id = runs.length + 1
+    runs.push({ id, branch, name: workflow, sha, attempt, externalId: externalId ?? String(id), conclusion, at: at.get(sha)! + 600_000 + attempt * 60_000 })
+    return runs[runs.length - 1]
+  }
+  // Main: every commit gets build and test, most get lint, some e2e. Red streaks start now and then
+  // and last a few commits; a few reds are flakes that a re-run turns green.
+  const share: Record<string, number> = { build: 1, test: 1, lint: 0.7, e2e: 0.45 }
+  const budgetMain = Math.floor(RUNS * 0.7)
+  const streak: Record<string, number> = {}
+  for (const sha of mainLine) {
+    for (const workflow of MAIN_WORKFLOWS) {
+      if (runs.length >= budgetMain) break
+      if (rand() > share[workflow]) continue
+      if (!streak[workflow] && rand() < 0.006) streak[workflow] = 1 + Math.floor(rand() * 6)
+      const red = (streak[workflow] ?? 0) > 0
+      if (red) streak[workflow]--
+      const run = add('main', workflow, sha, red ? 'failure' : rand() < 0.004 ? 'failure' : rand() < 0.01 ? 'cancelled' : 'success')
+      if (!red && run.conclusion === 'failure' && rand() < 0.7) add('main', workflow, sha, 'success', 2, run.externalId)
+    }
+  }
+  // Feature branches: build and test on their commits until the budget is spent.
+  for (const branch of branches) {
+    for (const sha of branch.commits) {
+      for (const workflow of BRANCH_WORKFLOWS) {
+        if (runs.length >= RUNS) return runs
+        add(branch.name, workflow, sha, rand() < 0.12 ? 'failure' : 'success')
+      }
+    }
+  }
+  return runs
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'inquest-bench-linker-'))
+  // BENCH_LINKER_KEEP=path keeps the database there afterwards, to profile against.
+  const keep = process.env.BENCH_LINKER_KEEP
+  const databaseUrl = `file:${keep ?? path.join(dir, 'linker.db')}`
+  process.env.DATABASE_URL = databaseUrl
+  process.env.NODE_ENV = 'test'
+  process.env.LOG_LEVEL = 'silent'
+  for (const key of ['DATABASE_AUTH_TOKEN', 'DATABASE_SYNC_URL', 'DATABASE_ENCRYPTION_KEY']) delete process.env[key]
+
+  const { closeDatabase, configureDatabase, getClient, getDb } = await import('../app/db.server')
+  const { migrateDatabase } = await import('../db/migrate')
+  const { Linker } = await import('../app/linker/engine.server')
+  const { loadSuspectInputs, scoreEpisodes } = await import('../app/linker/suspects.server')
+  const { upsertCiRun } = await import('../app/connectors/ci-runs.server')
+
+  try {
+    await configureDatabase(getClient(), databaseUrl)
+    await migrateDatabase(getDb())
+    const db = getDb()
+    const rand = random(42)
+
+    progress(`linker: generating ${COMMITS.toLocaleString('en-US')} commits and ${RUNS.toLocaleString('en-US')} runs`)
+    const { commits, mainLine, branches } = buildHistory(rand)
+    const at = new Map(commits.map((commit) => [commit.sha, commit.at]))
+    const runs = buildRuns(rand, mainLine, branches, at)
+    const started = performance.now()
+    await db.run(sql`insert into repositories (id, name, provider, default_branch) values (${REPO}, ${REPO}, 'github', 'main')`)
+    const chunk = <T>(rows: T[], size = 20_000) => Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size))
+    await db.transaction(async (tx) => {
+      for (const part of chunk(commits)) {
+        await tx.run(sql`insert into commits (repository_id, sha, author_name, author_email, authored_at, committer_name, committer_email, committed_at, subject, additions, deletions, files_changed)
+          select ${REPO}, value ->> 0, 'Author ' || (value ->> 1), 'author' || (value ->> 1) || '@example.com', value ->> 2, 'Author ' || (value ->> 1),
+            'author' || (value ->> 1) || '@example.com', value ->> 2, 'commit ' || (value ->> 0), 10, 2, value ->> 3
+          from json_each(${JSON.stringify(part.map((commit) => [commit.sha, commit.author, commit.at, commit.files.length]))})`)
+        const parents = part.flatMap((commit) => commit.parents.map((parent, position) => [commit.sha, parent, position]))
+        await tx.run(sql`insert into commit_parents (repository_id, sha, parent_sha, position)
+          select ${REPO}, value ->> 0, value ->> 1, value ->> 2 from json_each(${JSON.stringify(parents)})`)
+        const files = part.flatMap((commit) => [...new Set(commit.files)].map((file) => [commit.sha, `src/module${file % 97}/file${file}.ts`, 1 + (file % 40), file % 7]))
+        await tx.run(sql`insert into commit_files (repository_id, sha, path, additions, deletions)
+          select ${REPO}, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(${JSON.stringify(files)})`)
+      }
+      for (const part of chunk(runs)) {
+        await tx.run(sql`insert into ci_runs (id, repository_id, provider, kind, external_id, attempt, name, branch, head_sha, status, conclusion, started_at, completed_at, source_updated_at, created_at)
+          select value ->> 0, ${REPO}, 'github', 'workflow_run', value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, 'completed', value ->> 6,
+            value ->> 7, value ->> 7, value ->> 7, value ->> 7
+          from json_each(${JSON.stringify(part.map((item) => [item.id, item.externalId, item.attempt, item.name, item.branch, item.sha, item.conclusion, item.at]))})`)
+      }
+      // Red runs report three failing tests; a re-run that passed reports them passing (a flake).
+      const tests: unknown[][] = []
+      for (const item of runs) {
+        if (item.conclusion !== 'failure' && item.attempt === 1) continue
+        const seed = Number.parseInt(item.sha.slice(-6), 16)
+        for (let k = 0; k < 3; k++) {
+          const test = (seed * (k + 7)) % 5000
+          tests.push([item.id, `Module${test % 97}Test`, `case ${test}`, `tests/module${test % 97}/file${test % 3000}.test.ts`, item.conclusion === 'failure' ? 'failed' : 'passed', `Error at src/module${test % 97}/file${test % 3000}.ts:12:3`])
+        }
+      }
+      for (const part of chunk(tests)) {
+        await tx.run(sql`insert into test_results (ci_run_id, suite, classname, name, file, status, failure_message)
+          select value ->> 0, 'suite', value ->> 1, value ->> 2, value ->> 3, value ->> 4, case when value ->> 4 = 'failed' then value ->> 5 end
+          from json_each(${JSON.stringify(part)})`)
+      }
+      // Nothing before this point is news to the linker: the feeds start after it.
+      await tx.run(sql`insert into linker_state (key, int_value, updated_at) values ('initialized', 1, 0), ('events_after', 0, 0),
+        ('tests_after', (select coalesce(max(id), 0) from test_results), 0), ('imports_after', 0, 0)`)
+    })
+    const sequences = new Set(runs.map((item) => `${item.branch}\n${item.name}`)).size
+    progress(
+      `linker: wrote the data in ${((performance.now() - started) / 1000).toFixed(1)} s (${mainLine.length.toLocaleString('en-US')} main commits, ` +
+        `${branches.length.toLocaleString('en-US')} branches, ${sequences.toLocaleString('en-US')} sequences)`,
+    )
+
+    const rows: BenchRow[] = []
+
+    // --- full recompute ----------------------------------------------------------------------
+    const linker = new Linker()
+    const recompute: number[] = []
+    const phases: Array<Record<string, number>> = []
+    for (let i = 0; i < RECOMPUTES; i++) {
+      const start = performance.now()
+      phases.push(await linker.recomputeRepository(REPO))
+      recompute.push(performance.now() - start)
+      progress(`linker: full recompute ${i + 1}/${RECOMPUTES}: ${recompute[i].toFixed(0)} ms (${describePhases(phases[i])})`)
+    }
+    const counts = await db.get<{ episodes: number; open: number; range: number; suspects: number; links: number }>(sql`
+      select (select count(*) from episodes) as episodes, (select count(*) from episodes where status = 'open') as open,
+        (select count(*) from episode_commits) as range, (select count(*) from suspects) as suspects, (select count(*) from links) as links`)
+    const full = summarize(recompute.slice(1).length ? recompute.slice(1) : recompute)
+    rows.push({
+      case: 'full recompute (first, empty linker tables)',
+      p50: recompute[0],
+      unit: 'ms',
+      n: 1,
+      check: recompute[0] < 2000 ? 'ok: < 2 s' : 'MISSED: < 2 s',
+      note: `${counts?.episodes} episodes (${counts?.open} open), ${counts?.range} range rows, ${counts?.suspects} suspects, ${counts?.links} links; ms: ${describePhases(phases[0])}`,
+    })
+    rows.push({
+      case: 'full recompute (again, over its own results)',
+      p50: full.p50,
+      mean: full.mean,
+      unit: 'ms',
+      n: full.n,
+      check: full.p50 < 2000 ? 'ok: < 2 s' : 'MISSED: < 2 s',
+      note: `graph, runs and episodes reloaded each time; last, ms: ${describePhases(phases[phases.length - 1])}`,
+    })
+
+    // --- one new run, incremental --------------------------------------------------------------
+    // New main commits on top (pushed before their runs, as usual), then runs arrive one at a time.
+    const extra: Commit[] = []
+    let head = mainLine[mainLine.length - 1]
+    let clock = commits[commits.length - 1].at
+    for (let i = 0; i < INCREMENTAL; i++) {
+      clock += 60_000
+      const commit = { sha: hex(COMMITS + 1000 + i), parents: [head], at: clock, author: i % 200, files: [i % 3000] }
+      extra.push(commit)
+      head = commit.sha
+    }
+    await db.transaction(async (tx) => {
+      await tx.run(sql`insert into commits (repository_id, sha, author_name, author_email, authored_at, committer_name, committer_email, committed_at, subject)
+        select ${REPO}, value ->> 0, 'Author', 'author@example.com', value ->> 1, 'Author', 'author@example.com', value ->> 1, 'new' from json_each(${JSON.stringify(extra.map((commit) => [commit.sha, commit.at]))})`)
+      await tx.run(sql`insert into commit_parents (repository_id, sha, parent_sha, position)
+        select ${REPO}, value ->> 0, value ->> 1, 0 from json_each(${JSON.stringify(extra.map((commit) => [commit.sha, commit.parents[0]]))})`)
+      await tx.run(sql`insert into commit_files (repository_id, sha, path, additions, deletions)
+        select ${REPO}, value ->> 0, value ->> 1, 5, 1 from json_each(${JSON.stringify(extra.map((commit) => [commit.sha, `src/module1/file${commit.files[0]}.ts`]))})`)
+      await tx.run(sql`insert into events (kind, at, repository_id, sha, title, ref_id)
+        select 'commit', value ->> 1, ${REPO}, value ->> 0, 'new', value ->> 0 from json_each(${JSON.stringify(extra.map((commit) => [commit.sha, commit.at]))})`)
+    })
+    await linker.runRound() // takes the new commits into the graph
+    const samples: number[] = []
+    const upserts: number[] = []
+    const kinds = { 'new main commit': 0, 're-run': 0, 'new branch commit': 0 }
+    let externalId = 10_000_000
+    const warmup = Math.min(20, Math.floor(INCREMENTAL / 10))
+    for (let i = 0; i < INCREMENTAL; i++) {
+      const roll = rand()
+      const workflow = MAIN_WORKFLOWS[i % MAIN_WORKFLOWS.length]
+      let input: { branch: string; sha: string; attempt: number; externalId: string; conclusion: string }
+      if (roll < 0.75) {
+        kinds['new main commit']++
+        input = { branch: 'main', sha: extra[i].sha, attempt: 1, externalId: String(++externalId), conclusion: rand() < 0.1 ? 'failure' : 'success' }
+      } else if (roll < 0.9) {
+        kinds['re-run']++
+        input = { branch: 'main', sha: extra[Math.max(0, i - 1)].sha, attempt: 2, externalId: `rerun-${i}`, conclusion: 'success' }
+      } else {
+        kinds['new branch commit']++
+        input = { branch: `feature/${1 + (i % branches.length)}`, sha: branches[i % branches.length].commits[0], attempt: 1, externalId: String(++externalId), conclusion: 'failure' }
+      }
+      const completedAt = clock + (i + 1) * 1000
+      const before = performance.now()
+      await db.transaction((tx) =>
+        upsertCiRun(tx, {
+          repositoryId: REPO,
+          provider: 'github',
+          kind: 'workflow_run',
+          externalId: input.externalId,
+          attempt: input.attempt,
+          name: input.branch === 'main' ? workflow : 'build',
+          branch: input.branch,
+          headSha: input.sha,
+          status: 'completed',
+          conclusion: input.conclusion,
+          startedAt: completedAt - 1000,
+          completedAt,
+          url: null,
+          sourceUpdatedAt: completedAt,
+        }),
+      )
+      const start = performance.now()
+      await linker.runRound()
+      if (i >= warmup) {
+        samples.push(performance.now() - start)
+        upserts.push(start - before)
+      }
+    }
+    const incremental = summarize(samples)
+    const upsert = summarize(upserts)
+    rows.push({
+      case: 'one new run, incremental (linker round)',
+      p50: incremental.p50,
+      p99: incremental.p99,
+      mean: incremental.mean,
+      unit: 'ms',
+      n: incremental.n,
+      check: incremental.p99 < 10 ? 'ok: p99 < 10 ms' : 'MISSED: p99 < 10 ms',
+      note: `${Object.entries(kinds).map(([kind, count]) => `${count} ${kind}`).join(', ')}; max ${incremental.max.toFixed(1)} ms; upsertCiRun itself p50 ${upsert.p50.toFixed(1)} p99 ${upsert.p99.toFixed(1)} ms`,
+    })
+
+    // --- suspects for a 500-commit range ---------------------------------------------------------
+    // GREEN..RED on main spanning enough merges to hold 500 commits.
+    const graphRow = await db.all<{ sha: string }>(sql`select sha from commits where repository_id = ${REPO} order by committed_at`)
+    void graphRow
+    const redIndex = mainLine.length - 50
+    let greenIndex = redIndex
+    const mainSet = new Set(mainLine)
+    const parentsOf = new Map(commits.map((commit) => [commit.sha, commit.parents]))
+    let range: string[] = []
+    for (let step = 50; step < mainLine.length; step += 10) {
+      greenIndex = redIndex - step
+      const green = new Set<string>()
+      const walk = (from: string, into: Set<string>, stop?: Set<string>) => {
+        const stack = [from]
+        while (stack.length) {
+          const sha = stack.pop()!
+          if (into.has(sha) || stop?.has(sha)) continue
+          into.add(sha)
+          for (const parent of parentsOf.get(sha) ?? []) stack.push(parent)
+        }
+      }
+      walk(mainLine[greenIndex], green)
+      const red = new Set<string>()
+      walk(mainLine[redIndex], red, green)
+      range = [...red]
+      if (range.length >= 500) break
+    }
+    range = range.sort((a, b) => at.get(b)! - at.get(a)!).slice(0, 500)
+    void mainSet
+    const firstRed = runs.find((item) => item.sha === mainLine[redIndex]) ?? runs[0]
+    const suspectSamples: number[] = []
+    for (let i = 0; i < SUSPECT_CALLS + 3; i++) {
+      const start = performance.now()
+      const inputs = await loadSuspectInputs(db, REPO, range, [firstRed.id], new Set())
+      const { scored } = scoreEpisodes([{ id: -1, openedAt: Date.now(), firstRedRunId: firstRed.id, name: 'build', branch: 'main', provider: 'github', range }], inputs)
+      if (scored.get(-1)?.length !== range.length) throw new Error('suspects: not every commit of the range was scored')
+      if (i >= 3) suspectSamples.push(performance.now() - start)
+    }
+    const suspects = summarize(suspectSamples)
+    rows.push({
+      case: `suspects for a ${range.length}-commit range`,
+      p50: suspects.p50,
+      p99: suspects.p99,
+      mean: suspects.mean,
+      unit: 'ms',
+      n: suspects.n,
+      check: suspects.p99 < 50 ? 'ok: < 50 ms' : 'MISSED: < 50 ms',
+      note: 'read commits, files, failing tests and author history, then score',
+    })
+    return rows
+  } finally {
+    closeDatabase()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
