@@ -56,6 +56,7 @@ export default defineConfig({
       HOST: '127.0.0.1',
       APP_URL: baseURL,
       DATABASE_URL: process.env.E2E_DATABASE_URL,
+      GIT_IMPORT_ROOT: mkdtempSync(path.join(tmpdir(), 'inquest-e2e-git-')),
       LOG_LEVEL: 'warn',
     },
   },

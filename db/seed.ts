@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm'
 import { getClient, type Database } from '../app/db.server'
 import { createUser, DuplicateEmailError, hasAnyUser } from '../app/auth/users.server'
 import { DEMO_PASSWORD, DEMO_USERS } from './seed-accounts'
+import { seedDemoRepository } from './seed-demo-repository'
+import { getLogger } from '../app/observability/logger.server'
 
 export { DEMO_PASSWORD, DEMO_USERS }
 
@@ -24,6 +26,12 @@ export async function seedDemoWorkspace(): Promise<boolean> {
     // Another process sharing the database seeded it first.
     if (error instanceof DuplicateEmailError) return false
     throw error
+  }
+  try {
+    await seedDemoRepository()
+  } catch (error) {
+    // The demo still works without its repository (no git on the machine, say).
+    getLogger().warn({ err: error }, 'the demo repository was not seeded')
   }
   return true
 }

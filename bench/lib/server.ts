@@ -103,6 +103,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     HOST: '127.0.0.1',
     APP_URL: origin,
     DATABASE_URL: databaseUrl,
+    GIT_IMPORT_ROOT: path.join(dir, 'git'),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     ...extraEnv,

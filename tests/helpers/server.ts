@@ -44,6 +44,7 @@ export async function startServer(env: Record<string, string> = {}, { waitUntilR
       LOG_LEVEL: 'warn',
       HOST: '127.0.0.1',
       APP_URL: url,
+      GIT_IMPORT_ROOT: mkdtempSync(path.join(tmpdir(), 'inquest-git-')),
       ...env,
       PORT: port,
       DATABASE_URL: databaseUrl,
