@@ -206,35 +206,47 @@ export async function run(): Promise<BenchRow[]> {
     const rows: BenchRow[] = []
 
     // --- full recompute ----------------------------------------------------------------------
-    const linker = new Linker()
+    // First over empty linker tables; then as a new process would (commit graph read from the
+    // database); then with the graph this process already holds. Every time, runs and episodes are
+    // read again and every episode is rescored.
+    let linker = new Linker()
     const recompute: number[] = []
     const phases: Array<Record<string, number>> = []
-    for (let i = 0; i < RECOMPUTES; i++) {
+    for (let i = 0; i < Math.max(3, RECOMPUTES); i++) {
+      if (i === 1) linker = new Linker()
       const start = performance.now()
       phases.push(await linker.recomputeRepository(REPO))
       recompute.push(performance.now() - start)
-      progress(`linker: full recompute ${i + 1}/${RECOMPUTES}: ${recompute[i].toFixed(0)} ms (${describePhases(phases[i])})`)
+      progress(`linker: full recompute ${i + 1}: ${recompute[i].toFixed(0)} ms (${describePhases(phases[i])})`)
     }
     const counts = await db.get<{ episodes: number; open: number; range: number; suspects: number; links: number }>(sql`
       select (select count(*) from episodes) as episodes, (select count(*) from episodes where status = 'open') as open,
         (select count(*) from episode_commits) as range, (select count(*) from suspects) as suspects, (select count(*) from links) as links`)
-    const full = summarize(recompute.slice(1).length ? recompute.slice(1) : recompute)
+    const warm = summarize(recompute.slice(2))
     rows.push({
-      case: 'full recompute (first, empty linker tables)',
+      case: 'full recompute, first (empty linker tables)',
       p50: recompute[0],
       unit: 'ms',
       n: 1,
       check: recompute[0] < 2000 ? 'ok: < 2 s' : 'MISSED: < 2 s',
-      note: `${counts?.episodes} episodes (${counts?.open} open), ${counts?.range} range rows, ${counts?.suspects} suspects, ${counts?.links} links; ms: ${describePhases(phases[0])}`,
+      note: `derives everything and backfills a link for each of the 200,000 runs: ${counts?.episodes} episodes (${counts?.open} open), ${counts?.range} range rows, ${counts?.suspects} suspects, ${counts?.links} links; ms: ${describePhases(phases[0])}`,
     })
     rows.push({
-      case: 'full recompute (again, over its own results)',
-      p50: full.p50,
-      mean: full.mean,
+      case: 'full recompute, again, new process',
+      p50: recompute[1],
       unit: 'ms',
-      n: full.n,
-      check: full.p50 < 2000 ? 'ok: < 2 s' : 'MISSED: < 2 s',
-      note: `graph, runs and episodes reloaded each time; last, ms: ${describePhases(phases[phases.length - 1])}`,
+      n: 1,
+      check: recompute[1] < 2000 ? 'ok: < 2 s' : 'MISSED: < 2 s',
+      note: `commit graph read from the database; ms: ${describePhases(phases[1])}`,
+    })
+    rows.push({
+      case: 'full recompute, again, graph held',
+      p50: warm.p50,
+      mean: warm.mean,
+      unit: 'ms',
+      n: warm.n,
+      check: warm.p50 < 2000 ? 'ok: < 2 s' : 'MISSED: < 2 s',
+      note: `the graph still adds up, so it is reused; runs and episodes read again, everything rescored; ms: ${describePhases(phases[phases.length - 1])}`,
     })
 
     // --- one new run, incremental --------------------------------------------------------------
@@ -261,6 +273,7 @@ export async function run(): Promise<BenchRow[]> {
     await linker.runRound() // takes the new commits into the graph
     const samples: number[] = []
     const upserts: number[] = []
+    const byKind: Record<string, number[]> = {}
     const kinds = { 'new main commit': 0, 're-run': 0, 'new branch commit': 0 }
     let externalId = 10_000_000
     const warmup = Math.min(20, Math.floor(INCREMENTAL / 10))
@@ -268,13 +281,17 @@ export async function run(): Promise<BenchRow[]> {
       const roll = rand()
       const workflow = MAIN_WORKFLOWS[i % MAIN_WORKFLOWS.length]
       let input: { branch: string; sha: string; attempt: number; externalId: string; conclusion: string }
+      let kind: keyof typeof kinds
       if (roll < 0.75) {
+        kind = 'new main commit'
         kinds['new main commit']++
         input = { branch: 'main', sha: extra[i].sha, attempt: 1, externalId: String(++externalId), conclusion: rand() < 0.1 ? 'failure' : 'success' }
       } else if (roll < 0.9) {
+        kind = 're-run'
         kinds['re-run']++
         input = { branch: 'main', sha: extra[Math.max(0, i - 1)].sha, attempt: 2, externalId: `rerun-${i}`, conclusion: 'success' }
       } else {
+        kind = 'new branch commit'
         kinds['new branch commit']++
         input = { branch: `feature/${1 + (i % branches.length)}`, sha: branches[i % branches.length].commits[0], attempt: 1, externalId: String(++externalId), conclusion: 'failure' }
       }
@@ -300,13 +317,19 @@ export async function run(): Promise<BenchRow[]> {
       )
       const start = performance.now()
       await linker.runRound()
+      const elapsed = performance.now() - start
       if (i >= warmup) {
-        samples.push(performance.now() - start)
+        samples.push(elapsed)
         upserts.push(start - before)
+        ;(byKind[kind] ??= []).push(elapsed)
       }
     }
     const incremental = summarize(samples)
     const upsert = summarize(upserts)
+    const kindNotes = Object.entries(byKind).map(([kind, values]) => {
+      const stats = summarize(values)
+      return `${kind} ×${stats.n}: p50 ${stats.p50.toFixed(1)} p99 ${stats.p99.toFixed(1)}`
+    })
     rows.push({
       case: 'one new run, incremental (linker round)',
       p50: incremental.p50,
@@ -315,16 +338,13 @@ export async function run(): Promise<BenchRow[]> {
       unit: 'ms',
       n: incremental.n,
       check: incremental.p99 < 10 ? 'ok: p99 < 10 ms' : 'MISSED: p99 < 10 ms',
-      note: `${Object.entries(kinds).map(([kind, count]) => `${count} ${kind}`).join(', ')}; max ${incremental.max.toFixed(1)} ms; upsertCiRun itself p50 ${upsert.p50.toFixed(1)} p99 ${upsert.p99.toFixed(1)} ms`,
+      note: `${kindNotes.join('; ')}; max ${incremental.max.toFixed(1)}; upsertCiRun itself (its own transaction) p50 ${upsert.p50.toFixed(1)} p99 ${upsert.p99.toFixed(1)}`,
     })
 
     // --- suspects for a 500-commit range ---------------------------------------------------------
     // GREEN..RED on main spanning enough merges to hold 500 commits.
-    const graphRow = await db.all<{ sha: string }>(sql`select sha from commits where repository_id = ${REPO} order by committed_at`)
-    void graphRow
     const redIndex = mainLine.length - 50
     let greenIndex = redIndex
-    const mainSet = new Set(mainLine)
     const parentsOf = new Map(commits.map((commit) => [commit.sha, commit.parents]))
     let range: string[] = []
     for (let step = 50; step < mainLine.length; step += 10) {
@@ -346,7 +366,6 @@ export async function run(): Promise<BenchRow[]> {
       if (range.length >= 500) break
     }
     range = range.sort((a, b) => at.get(b)! - at.get(a)!).slice(0, 500)
-    void mainSet
     const firstRed = runs.find((item) => item.sha === mainLine[redIndex]) ?? runs[0]
     const suspectSamples: number[] = []
     for (let i = 0; i < SUSPECT_CALLS + 3; i++) {

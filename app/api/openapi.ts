@@ -1,4 +1,5 @@
 // The OpenAPI 3.1 document of /api/v1. Each area adds its paths and schemas here.
+import { linkerPaths, linkerSchemas } from '../linker/openapi'
 
 const errorSchema = {
   type: 'object',
@@ -36,6 +37,7 @@ export function openApiDocument(serverUrl: string) {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'inq_...' } },
       schemas: {
         Error: errorSchema,
+        ...linkerSchemas,
         CiRun: {
           type: 'object',
           properties: {
@@ -325,6 +327,7 @@ export function openApiDocument(serverUrl: string) {
           },
         },
       },
+      ...linkerPaths,
       '/me': {
         get: {
           operationId: 'getMe',

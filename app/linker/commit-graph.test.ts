@@ -28,7 +28,13 @@ const dag = fc.integer({ min: 1, max: 40 }).chain((size) =>
 function ancestors(parents: number[][], start: number): Set<number> {
   const seen = new Set<number>([start])
   const stack = [start]
-  while (stack.length) for (const parent of parents[stack.pop()!]) if (!seen.has(parent)) seen.add(parent) && stack.push(parent)
+  while (stack.length) {
+    for (const parent of parents[stack.pop()!]) {
+      if (seen.has(parent)) continue
+      seen.add(parent)
+      stack.push(parent)
+    }
+  }
   return seen
 }
 

@@ -15,6 +15,9 @@ import {
   settleLinker,
   sha,
 } from '../../tests/helpers/linker'
+import { applyPush } from '../connectors/webhooks/push.server'
+import { commitInput } from '../../tests/helpers/linker'
+import { listEpisodeRange } from './episodes.server'
 import { getLinker } from './worker.server'
 
 beforeAll(async () => {
@@ -287,5 +290,50 @@ describe('branches, decisions and recomputes', () => {
     await getDb().run(sql`insert into linker_queue (kind, repository_id, ref, created_at) values ('run', ${repo}, ${String(red)}, 0)`)
     await settleLinker()
     expect(await episodesOf(repo)).toHaveLength(0)
+  })
+
+  it('links a push to the commits it brought: before..after, or the payload when the branch was created', async () => {
+    const repo = await createRepository()
+    const push = (before: string, labels: string[], parentOfFirst: string | null, at: number) =>
+      getDb().transaction((tx) =>
+        applyPush(tx, {
+          repositoryId: repo,
+          ref: 'refs/heads/main',
+          before,
+          after: sha(labels[labels.length - 1]),
+          commits: labels.map((label, index) => {
+            const { parents: _parents, ...input } = commitInput({ label, parents: index === 0 ? (parentOfFirst ? [parentOfFirst] : []) : [labels[index - 1]] }, index)
+            return input
+          }),
+          complete: true,
+          forced: false,
+          pusher: 'ada',
+          pushedAt: at,
+          link: null,
+          deliveryRowId: at,
+        }),
+      )
+    await push('0'.repeat(40), ['u1', 'u2'], null, 1)
+    await push(sha('u2'), ['u3', 'u4'], 'u2', 2)
+    await settleLinker()
+    const links = await getDb().all<{ from_ref: string; to_ref: string; rule: string; confidence: number }>(
+      sql`select from_ref, to_ref, rule, confidence from links where repository_id = ${repo} and from_kind = 'push' order by id`,
+    )
+    const label = labeller(['u1', 'u2', 'u3', 'u4'])
+    expect(links.map((link) => [label(link.to_ref), link.rule, link.confidence])).toEqual([
+      ['u2', 'push-head', 1],
+      ['u1', 'push-payload', 0.9],
+      ['u4', 'push-head', 1],
+      ['u3', 'push-range', 1],
+    ])
+    // And the episode page says which push brought each commit of a range.
+    await addRun(repo, { commit: 'u2', conclusion: 'success' })
+    await addRun(repo, { commit: 'u4', conclusion: 'failure' })
+    await settleLinker()
+    const [episode] = await episodesOf(repo)
+    expect((await listEpisodeRange(episode.id)).map((commit) => [label(commit.sha), commit.pushedIn])).toEqual([
+      ['u4', 'ada pushed 2 commits to main'],
+      ['u3', 'ada pushed 2 commits to main'],
+    ])
   })
 })

@@ -212,18 +212,31 @@ export class Linker {
   }
 
   private async loadGraph(repositoryId: string): Promise<CommitGraph> {
-    // One text row per commit ("sha time parent parent..."): several times faster than JSON or row objects.
-    const text = await firstRow<{ j: string | null }>(
-      getDb(),
-      sql`select group_concat(c.sha || ' ' || c.committed_at || coalesce(' ' || (
-            select group_concat(parent_sha, ' ') from (select parent_sha from commit_parents p
-            where p.repository_id = c.repository_id and p.sha = c.sha order by p.position)), ''), char(10)) as j
-          from commits c where c.repository_id = ${repositoryId}`,
-    )
+    // Two flat text reads ("sha time" lines; "sha parent" lines in primary-key order, so a commit's
+    // parents come together and in order): several times faster than JSON, row objects or a join.
+    const db = getDb()
+    const commits = (await firstRow<{ j: string | null }>(db, sql`select group_concat(sha || ' ' || committed_at, char(10)) as j from commits where repository_id = ${repositoryId}`))?.j ?? ''
+    const edges = (await firstRow<{ j: string | null }>(db, sql`select group_concat(sha || ' ' || parent_sha, char(10)) as j from commit_parents where repository_id = ${repositoryId}`))?.j ?? ''
+    const parentsOf = new Map<string, string[]>()
+    for (let at = 0; at < edges.length; ) {
+      let end = edges.indexOf('\n', at)
+      if (end < 0) end = edges.length
+      const space = edges.indexOf(' ', at)
+      const sha = edges.slice(at, space)
+      const parent = edges.slice(space + 1, end)
+      const list = parentsOf.get(sha)
+      if (list) list.push(parent)
+      else parentsOf.set(sha, [parent])
+      at = end + 1
+    }
     const rows: Array<[string, number, string[]]> = []
-    for (const line of text?.j ? text.j.split('\n') : []) {
-      const [sha, time, ...parents] = line.split(' ')
-      rows.push([sha, Number(time), parents])
+    for (let at = 0; at < commits.length; ) {
+      let end = commits.indexOf('\n', at)
+      if (end < 0) end = commits.length
+      const space = commits.indexOf(' ', at)
+      const sha = commits.slice(at, space)
+      rows.push([sha, Number(commits.slice(space + 1, end)), parentsOf.get(sha) ?? []])
+      at = end + 1
     }
     return CommitGraph.build(rows)
   }
@@ -310,13 +323,38 @@ export class Linker {
       // Text, one run per record (fields split by \x1f, records by \x1e): the fastest way to read 200,000 runs.
       const text = await firstRow<{ j: string | null }>(
         db,
-        sql`select group_concat(id || char(31) || head_sha || char(31) || attempt || char(31) || conclusion || char(31) ||
-              coalesce(completed_at, source_updated_at) || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
+        sql`select group_concat(id || char(31) || attempt || char(31) || coalesce(completed_at, source_updated_at) || char(31) ||
+              head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
             from ci_runs where repository_id = ${repo.id} and status = 'completed' and branch is not null and conclusion in (${DECISIVE})`,
       )
-      for (const record of text?.j ? text.j.split('\x1e') : []) {
-        const [id, sha, attempt, conclusion, at, provider, externalId, branch, name] = record.split('\x1f')
-        offerRun(Number(id), branch, name, sha, Number(attempt), conclusion, Number(at), provider, externalId)
+      // Parsed in place (no array per record): this loop sees every run of the repository.
+      const bySeparatedKey = new Map<string, Sequence>()
+      for (const sequence of loaded) bySeparatedKey.set(`${sequence.branch}\x1f${sequence.name}`, sequence)
+      const all = text?.j ?? ''
+      let at = 0
+      const number = (end: number) => {
+        let value = 0
+        for (let i = at; i < end; i++) value = value * 10 + (all.charCodeAt(i) - 48)
+        at = end + 1
+        return value
+      }
+      const field = (end: number) => {
+        const value = all.slice(at, end)
+        at = end + 1
+        return value
+      }
+      while (at < all.length) {
+        let end = all.indexOf('\x1e', at)
+        if (end < 0) end = all.length
+        const id = number(all.indexOf('\x1f', at))
+        const attempt = number(all.indexOf('\x1f', at))
+        const time = number(all.indexOf('\x1f', at))
+        const sha = field(all.indexOf('\x1f', at))
+        const conclusion = field(all.indexOf('\x1f', at))
+        const provider = field(all.indexOf('\x1f', at))
+        const externalId = field(all.indexOf('\x1f', at))
+        const sequence = bySeparatedKey.get(field(end))
+        if (sequence && !repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
       }
     } else {
       for (const sequence of loaded) {
@@ -794,7 +832,7 @@ export class Linker {
       set.add(slot.sha)
       bySequence.set(sequence, set)
       if (wasGreen || slot.verdict === 'green') {
-        sequence.greens = null
+        keepGreen(sequence, slot)
         if (sequence.branch === repo.defaultBranch) noteGreens(round, sequence, [slot.sha])
       }
     }
@@ -867,6 +905,7 @@ export class Linker {
       if (slot.commit < 0) {
         slot.commit = graph.idOf(sha)!
         if (slot.verdict !== null) sequence.pending--
+        keepGreen(sequence, slot)
         const set = waiting.get(sequence) ?? new Set<string>()
         set.add(sha)
         waiting.set(sequence, set)
@@ -1142,7 +1181,7 @@ export class Linker {
     for (const row of scoring) byRepository.set(row.repositoryId, [...(byRepository.get(row.repositoryId) ?? []), row])
     round.timings.lap('other')
     const storedRanges = new Map<EpisodeRow, string[]>()
-    for (const row of scoring) if (!round.ranges.has(row)) storedRanges.set(row, await storedRange(row.id))
+    for (const row of scoring) if (!round.ranges.has(row)) storedRanges.set(row, round.storedRanges?.get(row.id) ?? (await storedRange(row.id)))
     const inputs = new Map<string, Awaited<ReturnType<typeof loadSuspectInputs>>>()
     for (const [repositoryId, rows] of byRepository) {
       const shas: string[] = []
@@ -1319,6 +1358,13 @@ export class Linker {
     const sequence = this.repos.get(row.repositoryId)?.sequences.get(key(row.branch, row.name))
     return sequence?.slots.get(row.firstRedSha)?.provider ?? ''
   }
+}
+
+/** Keeps a sequence's green commits (when built) in step with one slot, instead of rebuilding them from the whole order. */
+function keepGreen(sequence: Sequence, slot: Slot) {
+  if (!sequence.greens || slot.commit < 0) return
+  if (slot.verdict === 'green') sequence.greens.set(slot.commit, slot.runId)
+  else sequence.greens.delete(slot.commit)
 }
 
 /** Offers a decisive run to a commit's slot: the latest (see compareRunsLatestFirst) decides. */

@@ -130,7 +130,13 @@ function buildWithGit(dir: string, shape: History): string[] {
 function ancestors(parents: number[][], start: number): Set<number> {
   const seen = new Set<number>([start])
   const stack = [start]
-  while (stack.length) for (const parent of parents[stack.pop()!]) if (!seen.has(parent)) seen.add(parent) && stack.push(parent)
+  while (stack.length) {
+    for (const parent of parents[stack.pop()!]) {
+      if (seen.has(parent)) continue
+      seen.add(parent)
+      stack.push(parent)
+    }
+  }
   return seen
 }
 

@@ -95,6 +95,37 @@ export function testedStem(testFile: string): string | null {
 
 const isTestFile = (path: string) => testedStem(path) !== null || /(^|\/)(__tests__|tests?|spec)\//.test(path)
 
+interface PathFacts {
+  path: string
+  bare: string
+  base: string
+  stem: string
+  isTest: boolean
+  /** Could be CI configuration: worth asking workflowSignal. */
+  ci: boolean
+}
+
+// Paths repeat across the commits of a repository: their facts are worked out once. Bounded.
+const facts = new Map<string, PathFacts>()
+function factsOf(raw: string): PathFacts {
+  let known = facts.get(raw)
+  if (!known) {
+    if (facts.size > 100_000) facts.clear()
+    const path = normalize(raw)
+    const base = basename(path)
+    known = {
+      path,
+      bare: withoutExtension(path),
+      base,
+      stem: withoutExtension(base).toLowerCase(),
+      isTest: isTestFile(path),
+      ci: path.startsWith('.') || /^(Jenkinsfile|azure-pipelines|bitbucket-pipelines)/.test(path),
+    }
+    facts.set(raw, known)
+  }
+  return known
+}
+
 const slug = (text: string) =>
   text
     .toLowerCase()
@@ -156,12 +187,12 @@ export function scoreSuspects(input: ScoreInput): ScoredSuspect[] {
   const total = input.commits.length
   const scored = input.commits.map((commit, position) => {
     const reasons: SuspectReason[] = []
-    const files = commit.files.map(normalize)
+    const fileFacts = commit.files.map(factsOf)
+    const files = fileFacts.map((file) => file.path)
 
     const inTests: Array<[string, FailingTest]> = []
-    for (const file of files) {
+    for (const { path: file, bare } of fileFacts) {
       for (const [path, test] of testFiles) if (samePath(file, path)) inTests.push([file, test])
-      const bare = withoutExtension(file)
       for (const [path, test] of classPaths) if (bare === path || bare.endsWith(`/${path}`)) inTests.push([file, test])
     }
     if (inTests.length > 0) {
@@ -177,10 +208,10 @@ export function scoreSuspects(input: ScoreInput): ScoredSuspect[] {
     const matchedByTests = new Set(inTests.map(([file]) => file))
 
     const inMessages: string[] = []
-    for (const file of files) {
+    for (const { path: file, base } of fileFacts) {
       if (matchedByTests.has(file)) continue
       for (const path of messagePaths.keys()) {
-        if (samePath(file, path) || (!path.includes('/') && basename(file) === path)) {
+        if (samePath(file, path) || (!path.includes('/') && base === path)) {
           inMessages.push(file)
           break
         }
@@ -189,9 +220,8 @@ export function scoreSuspects(input: ScoreInput): ScoredSuspect[] {
     if (inMessages.length > 0) reasons.push(reason('failureMessagePath', 1, `Changes ${listFew(inMessages)}, named in a failure message`))
 
     const covered: string[] = []
-    for (const file of files) {
-      if (matchedByTests.has(file) || inMessages.includes(file) || isTestFile(file)) continue
-      const stem = withoutExtension(basename(file)).toLowerCase()
+    for (const { path: file, stem, isTest } of stems.size ? fileFacts : []) {
+      if (isTest || matchedByTests.has(file) || inMessages.includes(file)) continue
       const testFile = stems.get(stem)
       if (testFile) covered.push(`${file} (tested by ${basename(testFile)})`)
     }
@@ -199,7 +229,8 @@ export function scoreSuspects(input: ScoreInput): ScoredSuspect[] {
 
     let workflow = 0
     const ciFiles: string[] = []
-    for (const file of files) {
+    for (const { path: file, ci } of fileFacts) {
+      if (!ci) continue
       const signal = workflowSignal(file, input.workflow)
       if (signal > 0) ciFiles.push(file)
       workflow = Math.max(workflow, signal)

@@ -144,3 +144,28 @@ export function labeller(labels: string[]) {
   const byHash = new Map(labels.map((label) => [sha(label), label]))
   return (hash: string | null) => (hash === null ? null : (byHash.get(hash) ?? hash))
 }
+
+/** An `Authorization` header for a fresh API token of the demo user with that role. */
+export async function bearerFor(role: 'viewer' | 'engineer' | 'admin', scope: 'read' | 'read+write' = 'read+write') {
+  const { userWithRole } = await import('./auth')
+  const { createApiToken } = await import('../../app/auth/api-tokens.server')
+  const user = await userWithRole(role)
+  const { token } = await createApiToken({ userId: user.id, name: `linker-${role}-${scope}`, scope, days: 1 }, { userId: user.id })
+  return { authorization: `Bearer ${token}` }
+}
+
+/** A JSON API request. */
+export function apiRequest(pathname: string, headers: Record<string, string>, body?: unknown) {
+  return new Request(`http://localhost:3000${pathname}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+}
+
+/** Rows of a raw SQL query against the test database (for assertions; route files may not import drizzle). */
+export async function rows<T>(text: string, ...args: Array<string | number | null>): Promise<T[]> {
+  const { getClient } = await import('../../app/db.server')
+  const result = await getClient().execute({ sql: text, args })
+  return result.rows.map((row) => Object.fromEntries(result.columns.map((column) => [column, row[column]]))) as T[]
+}
