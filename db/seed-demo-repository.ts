@@ -69,8 +69,9 @@ function createDemoHistory(dir: string): string[] {
   return shas
 }
 
-// Green until "Add discount codes" (index 4); red from "Round discounted totals" (index 6) on.
-const RESULTS: Array<'success' | 'failure'> = ['success', 'success', 'success', 'success', 'success', 'success', 'failure', 'failure']
+// Green up to "Add checkout"; no CI on the next two commits (CI was down); red from "Round discounted
+// totals" on: three suspects, two of them touching the file the failing test names.
+const RESULTS: Array<'success' | 'failure' | null> = ['success', 'success', 'success', 'success', null, null, 'failure', 'failure']
 
 export async function seedDemoRepository() {
   const created = await createRepository(
@@ -88,6 +89,7 @@ export async function seedDemoRepository() {
   const db = getDb()
   for (const [index, sha] of shas.entries()) {
     const conclusion = RESULTS[index]
+    if (!conclusion) continue
     const startedAt = START + index * 3 * 60 * 60 * 1000 + 5 * 60 * 1000
     await db.transaction(async (tx) => {
       const { run } = await upsertCiRun(tx, {
