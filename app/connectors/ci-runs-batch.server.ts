@@ -1,8 +1,7 @@
-// upsertCiRun for many runs at once: the delivery worker stores a batch of CI run deliveries with
-// one INSERT into ci_runs and one into events, instead of two statements per run. The result is the
-// one calling upsertCiRun for each input in order gives: the same upsert (a run never moves back
-// from completed; an older state never overwrites a newer one), the same event row per run, and the
-// linker's hook called once per stored change, in input order.
+// The one way CI runs are stored, for one run (upsertCiRun) or a batch (the delivery worker): one
+// INSERT into ci_runs and one into events per batch. A run never moves back from completed, and an
+// older state never overwrites a newer one; each stored change gets its event row and the linker's
+// hook, in input order, as if the runs had been stored one by one.
 import { sql } from 'drizzle-orm'
 import { ciRuns, events } from '../../db/schema'
 import { enqueueRunChange } from '../linker/queue.server'
@@ -39,7 +38,7 @@ function groups(inputs: CiRunInput[]): CiRunInput[][] {
   return out
 }
 
-/** Stores each run's state unless what is stored is newer, as upsertCiRun does for one. Returns the runs that changed. */
+/** Stores each run's state unless what is stored is newer. Returns the runs that changed. */
 export async function upsertCiRuns(tx: Tx, inputs: CiRunInput[]) {
   const changed: Array<typeof ciRuns.$inferSelect> = []
   for (const group of groups(inputs)) changed.push(...(await upsertGroup(tx, group)))
@@ -75,7 +74,7 @@ async function upsertGroup(tx: Tx, inputs: CiRunInput[]) {
   const order = new Map(inputs.map((input, index) => [identity(input), index]))
   const rows = returned.sort((a, b) => (order.get(identity(a)) ?? 0) - (order.get(identity(b)) ?? 0))
 
-  // updateEvent's upsert (timeline.server.ts), one row per run.
+  // One timeline event per run, updated as the run's state changes.
   await tx
     .insert(events)
     .values(

@@ -1,6 +1,5 @@
 // Writes commits and timeline events. Shared by webhooks (push), git import and the CI API, so that
 // every path that brings a commit in stores it the same way and puts it on the one timeline.
-import { sql } from 'drizzle-orm'
 import { commitFiles, commitParents, commits, events } from '../../db/schema'
 import type { Database } from '../db.server'
 
@@ -138,25 +137,4 @@ export async function insertEvents(tx: Tx, input: EventInput[]) {
       )
       .onConflictDoNothing()
   }
-}
-
-/** Updates an event that stands for a row whose state changed (a CI run that completed). */
-export async function updateEvent(tx: Tx, event: EventInput) {
-  await tx
-    .insert(events)
-    .values({
-      kind: event.kind,
-      at: event.at,
-      repositoryId: event.repositoryId,
-      branch: event.branch ?? null,
-      sha: event.sha ?? null,
-      title: event.title,
-      link: event.link ?? null,
-      refId: event.refId ?? null,
-      sourceDeliveryId: event.sourceDeliveryId ?? null,
-    })
-    .onConflictDoUpdate({
-      target: [events.kind, events.repositoryId, events.refId],
-      set: { at: event.at, title: event.title, link: event.link ?? null, branch: event.branch ?? null, sourceDeliveryId: sql`excluded.source_delivery_id` },
-    })
 }
