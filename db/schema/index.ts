@@ -1,3 +1,6 @@
 export * from './identity'
 export * from './connectors'
 export * from './linker'
+export * from './investigations'
+export * from './notifications'
+export * from './jobs'
