@@ -71,6 +71,14 @@ export const envSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((value) => value === 'true'),
+    // Resend API key. Set: mail is sent through Resend. Unset: mail is kept in the outbox as `captured` (admins see it). Default: none.
+    RESEND_API_KEY: optionalString,
+    // Base URL of the Resend API (tests point it at a fake on loopback). Default: https://api.resend.com.
+    RESEND_BASE_URL: optionalString.refine((value) => value === undefined || URL.canParse(value), {
+      message: 'RESEND_BASE_URL must be an absolute URL such as https://api.resend.com',
+    }),
+    // Sender of every mail, e.g. `Inquest <inquest@example.com>` (a domain verified in Resend). Default: Inquest <inquest@localhost>.
+    EMAIL_FROM: z.string().min(3).default('Inquest <inquest@localhost>'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return
