@@ -158,6 +158,8 @@ export const ciRuns = sqliteTable(
     uniqueIndex('ci_runs_identity_unique').on(t.repositoryId, t.provider, t.externalId, t.attempt),
     index('ci_runs_sequence_idx').on(t.repositoryId, t.branch, t.name),
     index('ci_runs_sha_idx').on(t.repositoryId, t.headSha),
+    // A repository's newest runs (entries are ordered by rowid within a repository).
+    index('ci_runs_repository_idx').on(t.repositoryId),
   ],
 )
 

@@ -1,0 +1,1 @@
+CREATE INDEX `ci_runs_repository_idx` ON `ci_runs` (`repository_id`);
