@@ -3,10 +3,12 @@ import { Form, Link, useActionData, useLoaderData, useOutlet } from '@remix-run/
 import { actorCan, requirePermission } from '../auth/require.server'
 import { auditActorOf } from '../auth/user-admin.server'
 import { getRepository, isWebhookProvider, rotateWebhookSecret, webhookUrlFor } from '../connectors/repositories.server'
+import { getRepositoryActivity } from '../connectors/repository-activity.server'
 import { deliveryHealth, listRecentDeliveries } from '../connectors/webhooks/deliveries.server'
 import { webhookSetupSteps } from '../connectors/webhook-setup'
 import { Notice } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
+import { RepositoryActivitySections } from '../components/repository-activity'
 import { DeliveriesPerDay, DeliveriesTable, DeliveryStatusBadge, ProviderBadge, SecretShownOnce, Section, SetupSteps } from '../components/repositories'
 import { formatDateTime } from '../utils/format'
 
@@ -21,9 +23,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const repository = await getRepository(params.id ?? '')
   if (!repository) throw new Response('Not found', { status: 404 })
   const webhookUrl = webhookUrlFor(repository.provider)
-  const [health, recent] = webhookUrl ? await Promise.all([deliveryHealth(repository.id), listRecentDeliveries(repository.id, 25)]) : [null, []]
+  const [health, recent, activity] = await Promise.all([
+    webhookUrl ? deliveryHealth(repository.id) : null,
+    webhookUrl ? listRecentDeliveries(repository.id, 25) : [],
+    getRepositoryActivity(repository.id),
+  ])
   return {
     repository,
+    activity,
     canManage: actorCan(actor, 'repository:manage'),
     setup: isWebhookProvider(repository.provider) && webhookUrl ? webhookSetupSteps(repository.provider, { url: webhookUrl, externalName: repository.externalName }) : null,
     health,
@@ -85,7 +92,7 @@ export default function RepositoryPage() {
 }
 
 function Overview() {
-  const { repository, canManage, setup, health, recent, previousSecretValidUntil } = useLoaderData<typeof loader>()
+  const { repository, activity, canManage, setup, health, recent, previousSecretValidUntil } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   return (
     <>
@@ -108,6 +115,8 @@ function Overview() {
           </Link>
         </Section>
       ) : null}
+
+      <RepositoryActivitySections repositoryId={repository.id} activity={activity} />
 
       {health ? (
         <Section title="Connection health" id="health-heading">
