@@ -7,6 +7,7 @@ import { and, asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditLog, branches, commitFiles, commitParents, commits, events, gitImports, repositories } from '../../db/schema'
 import { getDb } from '../db.server'
+import { isShuttingDown, startWorkers, stopWorkers } from '../jobs/workers.server'
 import { forgetSingleton } from '../utils/singleton.server'
 import { latestGitImport, resolveRepositoryPath, runNextGitImport, startGitImport } from './git-import.server'
 import { upsertCommits } from './timeline.server'
@@ -295,6 +296,30 @@ describe('starting, failing and retrying', () => {
     expect(await runNextGitImport()).toBe(1)
     const [done] = await db.select().from(gitImports).where(eq(gitImports.id, live.id))
     expect(done).toMatchObject({ status: 'succeeded', done: 7, total: 7, leasedUntil: null })
+  })
+
+  it('stops between batches when the server shuts down, back in the queue, and the next start completes it', async () => {
+    await addRepository('paused', 'team/shop')
+    expect((await startGitImport('paused', { userId: null, label: 'test' })).ok).toBe(true)
+    startWorkers([])
+    const stopping = stopWorkers()
+    expect(isShuttingDown()).toBe(true)
+    expect(await runNextGitImport()).toBe(1)
+    await stopping
+    const paused = (await latestGitImport('paused'))!
+    expect(paused).toMatchObject({ status: 'queued', leasedUntil: null })
+    const stored = await getDb().select().from(commits).where(eq(commits.repositoryId, 'paused'))
+    expect(stored).toHaveLength(0)
+
+    // The next start: workers run again and take the queued import.
+    startWorkers([])
+    expect(isShuttingDown()).toBe(false)
+    expect(await runNextGitImport()).toBe(1)
+    const resumed = (await latestGitImport('paused'))!
+    expect(resumed.status).toBe('succeeded')
+    expect(resumed.done).toBeGreaterThan(0)
+    expect(await getDb().select().from(commits).where(eq(commits.repositoryId, 'paused'))).toHaveLength(resumed.done)
+    await stopWorkers()
   })
 
   it('imports an empty repository as nothing, successfully', async () => {

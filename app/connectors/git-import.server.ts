@@ -20,7 +20,7 @@ import { branches, commits, gitImports, repositories } from '../../db/schema'
 import { recordAudit, type AuditActor } from '../auth/audit.server'
 import { getDb, type Database } from '../db.server'
 import { getEnv } from '../env.server'
-import { nudgeWorker, type Worker } from '../jobs/workers.server'
+import { isShuttingDown, nudgeWorker, type Worker } from '../jobs/workers.server'
 import { getLogger } from '../observability/logger.server'
 import { isUniqueViolation } from '../utils/db-errors.server'
 import { GIT_LOG_OPTIONS, GitLogParser, type ParsedCommit } from './git-log-parser.server'
@@ -53,6 +53,11 @@ export class GitImportError extends Error {
 
 class LeaseLostError extends Error {
   name = 'LeaseLostError'
+}
+
+/** The server is shutting down: the import stops between two batches and waits in the queue. */
+class ImportInterruptedError extends Error {
+  name = 'ImportInterruptedError'
 }
 
 /**
@@ -407,6 +412,14 @@ class Lease {
     this.until = next
   }
 
+  /** Hands the import back to the queue (shutdown): any worker, this one after a restart, picks it up. */
+  async requeue(tx: Tx) {
+    await tx
+      .update(gitImports)
+      .set({ status: 'queued', leasedUntil: null })
+      .where(and(eq(gitImports.id, this.importId), eq(gitImports.status, 'running'), eq(gitImports.leasedUntil, this.until)))
+  }
+
   async finish(tx: Tx, outcome: { status: 'succeeded'; done: number; total: number } | { status: 'failed'; error: string }) {
     const updated = await tx
       .update(gitImports)
@@ -608,6 +621,7 @@ async function runImport(job: GitImport) {
       })
       counting.catch(() => {}) // awaited below: a failed count fails the import
       done = await streamHistory(dir, revisions, async (batch) => {
+        if (isShuttingDown()) throw new ImportInterruptedError('The server is shutting down.')
         await db.transaction(async (tx) => {
           await writeCommitBatch(tx, job.repositoryId, batch)
           await lease.progress(tx, { done: done + batch.length, total })
@@ -625,6 +639,12 @@ async function runImport(job: GitImport) {
   } catch (error) {
     if (error instanceof LeaseLostError) {
       logger.warn('git import lease lost; another worker has it')
+      return
+    }
+    if (error instanceof ImportInterruptedError) {
+      // Batches written so far stay; the next run skips the commits it finds stored.
+      await lease.requeue(db).catch(() => {})
+      logger.info('git import paused for shutdown; it resumes on the next start')
       return
     }
     const reason = error instanceof GitImportError ? error.message : `Unexpected error: ${(error as Error).message?.split('\n')[0] ?? String(error)}`

@@ -82,6 +82,11 @@ export function nudgeWorker(name: string) {
   setImmediate(() => state.wake?.())
 }
 
+/** True once shutdown has begun: long rounds (a git import) stop at their next safe point. */
+export function isShuttingDown(): boolean {
+  return registry.stopping
+}
+
 /** Lets each worker finish its current round, then stops them all. */
 export async function stopWorkers() {
   registry.stopping = true
