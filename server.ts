@@ -18,7 +18,8 @@ import { getLogger } from './app/observability/logger.server'
 import { runWithRequestContext, type RequestContext } from './app/observability/request-context.server'
 import { crossSiteRefusal } from './app/auth/csrf.server'
 import { migrateDatabase } from './db/migrate'
-import { allWorkers } from './app/jobs/registry.server'
+import { allScheduledJobs, allWorkers } from './app/jobs/registry.server'
+import { startScheduler, stopScheduler } from './app/jobs/scheduler.server'
 import { startWorkers, stopWorkers } from './app/jobs/workers.server'
 import { staticSecurityHeaders, webhookHandler } from './app/connectors/webhooks/express-intake.server'
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from './db/seed'
@@ -183,7 +184,12 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
       authorization: req.get('authorization'),
       appOrigin,
     })
-    if (!refusal) return next()
+    if (!refusal) {
+      // One-click unsubscribe is proven by its token; a mail client's foreign Origin must not trip
+      // Remix's own origin check on actions (a 500) now that ours has let the request through.
+      if (req.path.startsWith('/unsubscribe/')) delete req.headers.origin
+      return next()
+    }
     req.log.warn({ refusal }, 'refused a cross-site request')
     res.status(403).type('text/plain').send('Forbidden: cross-site request refused.')
   })
@@ -240,6 +246,7 @@ function shutdownOn(server: Server) {
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS)
     force.unref()
     server.close(async () => {
+      await stopScheduler()
       await stopWorkers()
       closeDatabase()
       getLogger().info('stopped')
@@ -273,6 +280,7 @@ async function main() {
   })
   shutdownOn(server)
   startWorkers(await allWorkers())
+  startScheduler(await allScheduledJobs())
 }
 
 await main()

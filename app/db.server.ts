@@ -32,36 +32,90 @@ export function ensureDatabaseDirectory(url: string) {
   mkdirSync(directory, { recursive: true })
 }
 
+/** How long a statement or transaction waits for its turn on the connection before it fails. */
+const TURN_WAIT_LIMIT_MS = 15_000
+
 /**
- * An embedded database has one connection per process, and transactions take turns for it.
+ * Turns on the one connection of an embedded database, first come first served. A transaction
+ * holds its turn from BEGIN to COMMIT or ROLLBACK; any other call holds it for that call.
+ */
+class ConnectionTurns {
+  private busy = false
+  private readonly waiting: Array<() => void> = []
+
+  take(): Promise<void> {
+    if (!this.busy) {
+      this.busy = true
+      return Promise.resolve()
+    }
+    return new Promise((resolve, reject) => {
+      const start = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+      // A turn that never comes is a bug (a statement on the client inside a transaction's callback,
+      // instead of on the transaction): fail loudly rather than hang.
+      const timer = setTimeout(() => {
+        const index = this.waiting.indexOf(start)
+        if (index >= 0) this.waiting.splice(index, 1)
+        reject(new Error(`Waited ${TURN_WAIT_LIMIT_MS} ms for the database connection; is a transaction open on this path?`))
+      }, TURN_WAIT_LIMIT_MS)
+      this.waiting.push(start)
+    })
+  }
+
+  give(): void {
+    const next = this.waiting.shift()
+    if (next) next()
+    else this.busy = false
+  }
+}
+
+/**
+ * An embedded database has one connection per process, and everything takes turns for it.
  *
  * libSQL runs SQLite in-process and synchronously: a write on a second connection while a
  * transaction on the first is open (between two awaits) waits for the lock by blocking the event
- * loop, so the transaction can never finish, and both stall until the busy timeout. With one
- * connection, other statements wait for it asynchronously instead; and since libSQL refuses a second
- * transaction while the only connection is held, this queue lets each transaction wait its turn.
+ * loop, so the transaction can never finish, and both stall until the busy timeout. So there is one
+ * connection; and since libSQL refuses (TRANSACTION_ACTIVE) any call while a transaction holds it,
+ * every call and every transaction waits its turn here instead.
  */
-function serializeTransactions(client: Client): Client {
+function takeTurns(client: Client): Client {
+  const turns = new ConnectionTurns()
+  const execute = client.execute.bind(client) as (...args: unknown[]) => Promise<unknown>
+  const batch = client.batch.bind(client) as (...args: unknown[]) => Promise<unknown>
+  const executeMultiple = client.executeMultiple.bind(client)
+  const migrate = client.migrate.bind(client)
+  const inTurn =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      await turns.take()
+      try {
+        return await call(...args)
+      } finally {
+        turns.give()
+      }
+    }
+  client.execute = inTurn(execute) as Client['execute']
+  client.batch = inTurn(batch) as Client['batch']
+  client.executeMultiple = inTurn(executeMultiple)
+  client.migrate = inTurn(migrate)
+
   const begin = client.transaction.bind(client)
-  let queue: Promise<void> = Promise.resolve()
   client.transaction = async (mode?: TransactionMode) => {
-    let release!: () => void
-    const turn = new Promise<void>((resolve) => (release = resolve))
-    const previous = queue
-    queue = previous.then(() => turn)
-    await previous
+    await turns.take()
     let transaction: Awaited<ReturnType<Client['transaction']>>
     try {
       transaction = await (mode === undefined ? begin() : begin(mode))
     } catch (error) {
-      release()
+      turns.give()
       throw error
     }
     let released = false
     const finish = () => {
       if (!released) {
         released = true
-        release()
+        turns.give()
       }
     }
     const commit = transaction.commit.bind(transaction)
@@ -92,7 +146,7 @@ export function openDatabase(
     timeout: BUSY_TIMEOUT_MS,
     ...(embedded ? { concurrency: 1 } : {}),
   })
-  if (embedded) serializeTransactions(client)
+  if (embedded) takeTurns(client)
   return { client, db: drizzle(client, { schema }) }
 }
 

@@ -43,7 +43,7 @@ export const envSchema = z
     DATABASE_SYNC_URL: optionalString,
     // Encrypts the embedded database file at rest (libSQL encryptionKey). Default: none (unencrypted).
     DATABASE_ENCRYPTION_KEY: optionalString,
-    // Secret for signing (unsubscribe links, CSRF-free tokens). At least 32 characters; required in production. Default in development: a fixed dev value.
+    // Server secret (development derives the webhook-secret key from it). At least 32 characters; required in production. Default in development: a fixed dev value.
     SESSION_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
       message: 'SESSION_SECRET must be at least 32 characters',
     }),

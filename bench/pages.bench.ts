@@ -5,8 +5,14 @@ import type { Role } from '../app/auth/permissions'
 import { loginAs, startServer, type BenchServer } from './lib/server'
 import { progress, summarize } from './lib/stats'
 import type { BenchRow } from './lib/types'
+import { seedInvestigations } from './seed-investigations'
 
 export const name = 'pages'
+
+const envNumber = (key: string, fallback: number) => {
+  const value = Number(process.env[key])
+  return Number.isFinite(value) && value > 0 ? value : fallback
+}
 
 export interface PageTarget {
   name: string
@@ -17,19 +23,32 @@ export interface PageTarget {
   expect?: number
   /** The row the ratios are computed against (exactly one). */
   baseline?: true
+  /** Shown in the row's note. */
+  note?: string
 }
+
+// The investigation pages are measured over a workspace of this many (bench/seed-investigations.ts).
+const INVESTIGATIONS = envNumber('BENCH_INVESTIGATIONS', 10_000)
+const many = `${INVESTIGATIONS.toLocaleString('en')} investigations`
 
 /** Add a page here to measure it. */
 export const targets: PageTarget[] = [
   { name: 'GET /healthz', path: '/healthz', as: null },
   { name: 'GET /login (anonymous)', path: '/login', as: null, baseline: true },
-  { name: 'GET / dashboard (engineer)', path: '/', as: 'engineer' },
+  { name: 'GET / dashboard (engineer)', path: '/', as: 'engineer', note: `owns or watches ~1,100 of ${many}` },
+  {
+    name: 'GET /investigations (engineer)',
+    path: '/investigations',
+    as: 'engineer',
+    note: `first page (25 rows), ${many}`,
+  },
+  {
+    name: 'GET /investigations?q=checkout timeout',
+    path: '/investigations?q=checkout+timeout',
+    as: 'engineer',
+    note: `full-text, titles + descriptions + notes, ${many}`,
+  },
 ]
-
-const envNumber = (key: string, fallback: number) => {
-  const value = Number(process.env[key])
-  return Number.isFinite(value) && value > 0 ? value : fallback
-}
 
 // 10 connections keep the one server process busy without queueing much; the load generator
 // (this process) gets the other core.
@@ -94,6 +113,11 @@ export async function run(): Promise<BenchRow[]> {
 
   const server = await startServer()
   try {
+    const seeded = await seedInvestigations(server.databaseUrl, { count: INVESTIGATIONS })
+    progress(
+      `pages: seeded ${seeded.investigations} investigations, ${seeded.notes} notes, ${seeded.watchers} watchers, ` +
+        `${seeded.activity} activity rows in ${Math.round(seeded.ms)} ms`,
+    )
     const cookies = new Map<Role, string>()
     for (const role of new Set(targets.flatMap((target) => (target.as ? [target.as] : [])))) {
       cookies.set(role, await loginAs(server, role))
@@ -157,7 +181,7 @@ export async function run(): Promise<BenchRow[]> {
         unit: 'ms',
         n: stats.n,
         check: `all ${target.expect ?? 200}`,
-        note: target.baseline ? 'baseline' : undefined,
+        note: target.baseline ? 'baseline' : target.note,
       } satisfies BenchRow
     })
   } finally {

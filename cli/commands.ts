@@ -93,7 +93,32 @@ export const COMMANDS: Record<string, Command> = {
       return created.token
     },
   },
+  'digests:run': {
+    usage: '--now [--at ISO-TIME]   (one digest tick, as the server runs each minute; --at runs it as at that time)',
+    options: { now: { type: 'boolean' }, at: { type: 'string' } },
+    async run(values) {
+      if (!values.now && values.at === undefined) throw new CliError('pass --now to run one digest tick (or --at 2026-12-01T08:00:00Z)')
+      const at = typeof values.at === 'string' ? Date.parse(values.at) : Date.now()
+      if (!Number.isFinite(at)) throw new CliError(`--at: not a date and time: ${values.at}`)
+      const { runScheduledTick } = await import('../app/jobs/scheduler.server')
+      const { describeTick, digestJob } = await import('../app/notifications/digests.server')
+      // A server on the same database may be in the middle of its own tick: wait for its lease.
+      const deadline = Date.now() + DIGEST_LEASE_WAIT_MS
+      for (;;) {
+        const outcome = await runScheduledTick(digestJob, at)
+        if (outcome.ran) {
+          const sending = getEnv().RESEND_API_KEY ? 'a running server sends it' : 'without RESEND_API_KEY it is kept as captured'
+          return `${describeTick(outcome.result as Parameters<typeof describeTick>[0])}\nThe mail is in the outbox: ${sending}.`
+        }
+        if (Date.now() > deadline) throw new CliError('another process has been running the digest tick for too long; try again later')
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    },
+  },
 }
+
+/** How long `digests:run` waits for a tick running elsewhere (a server's scheduler) to finish. */
+const DIGEST_LEASE_WAIT_MS = 120_000
 
 /** Opens the database (migrating it), runs one command, closes the database. */
 export async function runCommand(name: string, values: Record<string, string | boolean | undefined>): Promise<string> {

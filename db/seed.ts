@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { getClient, type Database } from '../app/db.server'
 import { createUser, DuplicateEmailError, hasAnyUser } from '../app/auth/users.server'
 import { DEMO_PASSWORD, DEMO_USERS } from './seed-accounts'
+import { seedDemoInvestigation } from './seed-demo-investigation'
 import { seedDemoRepository } from './seed-demo-repository'
 import { getLogger } from '../app/observability/logger.server'
 
@@ -27,11 +28,19 @@ export async function seedDemoWorkspace(): Promise<boolean> {
     if (error instanceof DuplicateEmailError) return false
     throw error
   }
+  let repository: Awaited<ReturnType<typeof seedDemoRepository>> | null = null
   try {
-    await seedDemoRepository()
+    repository = await seedDemoRepository()
   } catch (error) {
     // The demo still works without its repository (no git on the machine, say).
     getLogger().warn({ err: error }, 'the demo repository was not seeded')
+  }
+  if (repository) {
+    try {
+      await seedDemoInvestigation(repository.id)
+    } catch (error) {
+      getLogger().warn({ err: error }, 'the demo investigation was not seeded')
+    }
   }
   return true
 }

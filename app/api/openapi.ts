@@ -1,4 +1,5 @@
 // The OpenAPI 3.1 document of /api/v1. Each area adds its paths and schemas here.
+import { investigationPaths, investigationSchemas } from '../investigations/openapi'
 import { linkerPaths, linkerSchemas } from '../linker/openapi'
 
 const errorSchema = {
@@ -38,6 +39,7 @@ export function openApiDocument(serverUrl: string) {
       schemas: {
         Error: errorSchema,
         ...linkerSchemas,
+        ...investigationSchemas,
         CiRun: {
           type: 'object',
           properties: {
@@ -328,6 +330,7 @@ export function openApiDocument(serverUrl: string) {
         },
       },
       ...linkerPaths,
+      ...investigationPaths,
       '/me': {
         get: {
           operationId: 'getMe',

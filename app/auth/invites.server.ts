@@ -3,6 +3,7 @@ import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import { invites, users, type Role } from '../../db/schema'
 import { getDb } from '../db.server'
 import { getEnv } from '../env.server'
+import { enqueueInviteMail } from '../notifications/invite-mail.server'
 import { getLogger } from '../observability/logger.server'
 import { getRequestContext } from '../observability/request-context.server'
 import { newId, newSecret, sha256Hex } from '../utils/crypto.server'
@@ -83,6 +84,8 @@ export async function inviteUser(
         },
         tx,
       )
+      // The mail goes with the invite or not at all; the admin still sees the link (a mail may not arrive).
+      await enqueueInviteMail(tx, { userId, email, name, role: input.role, inviterId: actor.userId ?? null, url: inviteUrl(token), expiresAt })
       return { userId, reinvited: Boolean(existing) }
     })
   } catch (error) {
@@ -92,7 +95,7 @@ export async function inviteUser(
     throw error
   }
   const url = inviteUrl(token)
-  // Until mail exists, the log is the second place the link can be found. `*.token` is redacted, the URL is not: on purpose.
+  // The log is one more place the link can be found if mail fails. `*.token` is redacted, the URL is not: on purpose.
   getLogger().info({ inviteUrl: url, email }, 'invite created')
   return { ok: true, ...outcome, email, token, url, expiresAt }
 }

@@ -13,6 +13,8 @@ const LINKS: Array<{ to: string; label: string; permission: Permission }> = [
   { to: '/admin/sessions', label: 'Sessions', permission: 'access:manage' },
   { to: '/admin/tokens', label: 'Tokens', permission: 'access:manage' },
   { to: '/admin/audit', label: 'Audit log', permission: 'audit:read' },
+  { to: '/admin/outbox', label: 'Outbox', permission: 'outbox:manage' },
+  { to: '/admin/emails', label: 'Email templates', permission: 'outbox:manage' },
 ]
 
 /** The admin pages' sub-navigation; shows only the pages the viewer's role may open. */

@@ -11,6 +11,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard', permission: 'workspace:read' },
+  { to: '/investigations', label: 'Investigations', permission: 'workspace:read' },
   { to: '/branches', label: 'Red branches', permission: 'workspace:read' },
   { to: '/flaky-tests', label: 'Flaky tests', permission: 'workspace:read' },
   { to: '/repositories', label: 'Repositories', permission: 'workspace:read' },

@@ -4,6 +4,7 @@ const LINKS = [
   { to: '/settings/password', label: 'Password' },
   { to: '/settings/sessions', label: 'Sessions' },
   { to: '/settings/tokens', label: 'API tokens' },
+  { to: '/settings/notifications', label: 'Notifications' },
 ]
 
 export function SettingsNav() {

@@ -10,6 +10,7 @@
 import { sql } from 'drizzle-orm'
 import type { episodes } from '../../db/schema'
 import { getDb } from '../db.server'
+import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '../notifications/linker-events.server'
 import { CommitGraph } from './commit-graph'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
@@ -1235,6 +1236,8 @@ export class Linker {
         const ids = new Map(returned.map((item) => [`${item.sequence_id}\n${item.first_red_sha}`, item.id]))
         for (const row of part) row.id = ids.get(`${row.sequenceId}\n${row.firstRedSha}`)!
       }
+      // "A branch I watch went red": one query when nobody watches the branches of new open episodes.
+      await notifyBranchWatchers(tx, inserts, now)
       const updates = changed.filter((row) => !inserts.includes(row))
       for (const part of chunked(updates, 1000)) {
         await tx.run(sql`
@@ -1279,6 +1282,8 @@ export class Linker {
       }
       round.timings.lap('score suspects')
       const rescored = [...round.rescore].map((row) => row.id)
+      // "New suspect found" for investigations about these episodes (one indexed query when there are none).
+      const topBefore = await topSuspectsBefore(tx, rescored)
       for (const part of chunked(suspectRows, 5000)) {
         await tx.run(sql`
           insert into suspects (episode_id, sha, score, reasons, in_range, status, updated_at)
@@ -1295,6 +1300,7 @@ export class Linker {
           update suspects set in_range = 0 where episode_id in (select value from json_each(${ids})) and status != 'suggested'
             and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
       }
+      await recordNewTopSuspects(tx, topBefore, now)
       for (const part of chunked([...rangedIds], CHUNK)) {
         await tx.run(sql`delete from episode_file_authors where episode_id in (select value from json_each(${json(part)}))`)
       }

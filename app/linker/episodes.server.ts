@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm'
 import type { DecisionStatus, SuspectReason } from '../../db/schema'
 import { recordAudit, type AuditActor } from '../auth/audit.server'
 import { getDb } from '../db.server'
-import { firstRow, json } from './sql.server'
+import { firstRow, json, type Tx } from './sql.server'
 
 export interface RunSummary {
   id: number
@@ -152,33 +152,35 @@ export async function listSuspects(id: number): Promise<SuspectView[]> {
 }
 
 export type Decision = 'accepted' | 'rejected'
-export type DecideOutcome = { ok: true; changed: boolean } | { ok: false; reason: 'not_found' | 'not_a_suspect' }
+export type DecideOutcome = { ok: true; changed: boolean; sha: string } | { ok: false; reason: 'not_found' | 'not_a_suspect' }
 
-/** Accepts or rejects a suspect of an episode. A rejected suspect stays out of the ranking across recomputes. */
-export async function decideSuspect(episodeId: number, sha: string, decision: Decision, actor: AuditActor): Promise<DecideOutcome> {
-  return getDb().transaction(async (tx) => {
-    const episode = await firstRow<{ id: number; repository_id: string }>(tx, sql`select id, repository_id from episodes where id = ${episodeId}`)
-    if (!episode) return { ok: false, reason: 'not_found' }
-    // A full sha, or an unambiguous prefix of at least 7 characters (as git accepts).
-    const matches = await tx.all<{ sha: string; status: DecisionStatus }>(
-      sql`select sha, status from suspects where episode_id = ${episodeId}
-          and (sha = ${sha.toLowerCase()} or (length(${sha}) between 7 and 39 and substr(sha, 1, length(${sha})) = ${sha.toLowerCase()})) limit 2`,
-    )
-    const suspect = matches.length === 1 ? matches[0] : matches.find((match) => match.sha === sha.toLowerCase())
-    if (!suspect) return { ok: false, reason: 'not_a_suspect' }
-    if (suspect.status === decision) return { ok: true, changed: false }
-    await tx.run(sql`update suspects set status = ${decision}, decided_by = ${actor.userId ?? null}, decided_at = ${Date.now()}
-      where episode_id = ${episodeId} and sha = ${suspect.sha}`)
-    await recordAudit(
-      {
-        action: decision === 'accepted' ? 'suspect.accept' : 'suspect.reject',
-        actor,
-        targetType: 'episode',
-        targetId: String(episodeId),
-        detail: { sha: suspect.sha, repositoryId: episode.repository_id, from: suspect.status },
-      },
-      tx,
-    )
-    return { ok: true, changed: true }
-  })
+/**
+ * Accepts or rejects a suspect of an episode. A rejected suspect stays out of the ranking across recomputes.
+ * Pass `tx` to decide inside a caller's transaction (an investigation records its activity in the same one).
+ */
+export async function decideSuspect(episodeId: number, sha: string, decision: Decision, actor: AuditActor, tx?: Tx): Promise<DecideOutcome> {
+  if (!tx) return getDb().transaction((own) => decideSuspect(episodeId, sha, decision, actor, own))
+  const episode = await firstRow<{ id: number; repository_id: string }>(tx, sql`select id, repository_id from episodes where id = ${episodeId}`)
+  if (!episode) return { ok: false, reason: 'not_found' }
+  // A full sha, or an unambiguous prefix of at least 7 characters (as git accepts).
+  const matches = await tx.all<{ sha: string; status: DecisionStatus }>(
+    sql`select sha, status from suspects where episode_id = ${episodeId}
+        and (sha = ${sha.toLowerCase()} or (length(${sha}) between 7 and 39 and substr(sha, 1, length(${sha})) = ${sha.toLowerCase()})) limit 2`,
+  )
+  const suspect = matches.length === 1 ? matches[0] : matches.find((match) => match.sha === sha.toLowerCase())
+  if (!suspect) return { ok: false, reason: 'not_a_suspect' }
+  if (suspect.status === decision) return { ok: true, changed: false, sha: suspect.sha }
+  await tx.run(sql`update suspects set status = ${decision}, decided_by = ${actor.userId ?? null}, decided_at = ${Date.now()}
+    where episode_id = ${episodeId} and sha = ${suspect.sha}`)
+  await recordAudit(
+    {
+      action: decision === 'accepted' ? 'suspect.accept' : 'suspect.reject',
+      actor,
+      targetType: 'episode',
+      targetId: String(episodeId),
+      detail: { sha: suspect.sha, repositoryId: episode.repository_id, from: suspect.status },
+    },
+    tx,
+  )
+  return { ok: true, changed: true, sha: suspect.sha }
 }

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useRouteLoaderData } from '@remix-run/react'
 import { z } from 'zod'
+import { userHasPermission } from '../auth/permissions'
 import { actorCan, requirePermission } from '../auth/require.server'
 import { Notice } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
@@ -8,6 +9,7 @@ import { EpisodeBadge, EpisodeLink, Sha, Since } from '../components/linker'
 import { branchStatusPath } from '../linker/branch-name'
 import { listEpisodes, listRepositoryNames, type EpisodeListItem } from '../linker/branches.server'
 import { requestRecompute } from '../linker/recompute.server'
+import type { RootLoaderData } from '../root'
 import { formatDateTime } from '../utils/format'
 
 // Red branches now: every open red episode (and the likely-flaky ones apart), and what went green
@@ -85,6 +87,7 @@ export default function RedBranchesPage() {
 }
 
 function EpisodeTable({ title, episodes, now, empty }: { title: string; episodes: EpisodeListItem[]; now: number; empty: string }) {
+  const canInvestigate = userHasPermission(useRouteLoaderData<RootLoaderData>('root')?.user?.role, 'investigation:write')
   return (
     <section className="mt-6">
       <h2 className="text-sm font-semibold">{title}</h2>
@@ -99,12 +102,17 @@ function EpisodeTable({ title, episodes, now, empty }: { title: string; episodes
               <th scope="col">First red</th>
               <th scope="col">Range</th>
               <th scope="col">Top suspect</th>
+              {canInvestigate ? (
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
             {episodes.length === 0 ? (
               <tr>
-                <td colSpan={7} className="text-zinc-500">
+                <td colSpan={canInvestigate ? 8 : 7} className="text-zinc-500">
                   {empty}
                 </td>
               </tr>
@@ -143,6 +151,13 @@ function EpisodeTable({ title, episodes, now, empty }: { title: string; episodes
                     <span className="text-zinc-500">—</span>
                   )}
                 </td>
+                {canInvestigate ? (
+                  <td>
+                    <Link to={`/investigations/new?episode=${episode.id}`} className="whitespace-nowrap text-indigo-600 hover:underline dark:text-indigo-400">
+                      Investigate<span className="sr-only"> {episode.name} on {episode.branch}</span>
+                    </Link>
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>

@@ -1,7 +1,8 @@
 import type { SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { z } from 'zod'
 import { actorCan, requirePermission } from '../auth/require.server'
 import { auditActorOf } from '../auth/user-admin.server'
 import { Notice } from '../components/admin-nav'
@@ -11,6 +12,7 @@ import { idParam } from '../linker/api.server'
 import { linkDecisionSchema, suspectDecisionSchema } from '../linker/decision-schema'
 import { decideSuspect, getEpisode, listEpisodeRange, listSuspects } from '../linker/episodes.server'
 import { decideLink } from '../linker/links.server'
+import { isWatchingBranch, setBranchWatchForEpisode } from '../notifications/linker-events.server'
 import { formatDateTime } from '../utils/format'
 
 export const access = { loader: 'workspace:read', action: 'investigation:write' } as const
@@ -26,8 +28,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const id = idParam(params.id)
   const episode = id === null ? null : await getEpisode(id)
   if (!episode) throw new Response('No such episode', { status: 404, statusText: 'Not Found' })
-  const [suspects, range] = await Promise.all([listSuspects(episode.id), listEpisodeRange(episode.id, RANGE_SHOWN)])
-  return { episode, suspects, range, canDecide: actorCan(actor, 'investigation:write') }
+  const [suspects, range, watching] = await Promise.all([
+    listSuspects(episode.id),
+    listEpisodeRange(episode.id, RANGE_SHOWN),
+    isWatchingBranch(actor.user.id, episode.repositoryId, episode.branch),
+  ])
+  return { episode, suspects, range, watching, canDecide: actorCan(actor, 'investigation:write') }
 }
 
 type Reply = { target: string | null; result: SubmissionResult<string[]> | null; notice: string | null }
@@ -61,8 +67,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const notice = decision === 'rejected' ? 'Link rejected: the run no longer counts for its commit; the range is recomputed shortly.' : 'Link accepted.'
     return reply({ target, result: submission.reply(), notice: outcome.changed ? notice : 'Nothing to change.' })
   }
+  if (intent === 'watch-branch' || intent === 'unwatch-branch') {
+    const submission = parseWithZod(formData, { schema: branchWatchSchema })
+    if (submission.status !== 'success') return reply({ result: submission.reply() }, 400)
+    const watching = submission.value.intent === 'watch-branch'
+    const outcome = await setBranchWatchForEpisode(actor.user.id, id, watching)
+    if (!outcome) throw new Response('No such episode', { status: 404, statusText: 'Not Found' })
+    const notice = watching
+      ? `You watch ${outcome.branch}: you hear when it goes red (choose how under Settings → Notifications).`
+      : `You no longer watch ${outcome.branch}.`
+    return reply({ result: submission.reply(), notice: outcome.changed ? notice : 'Nothing to change.' })
+  }
   return reply({ notice: 'Unknown action.' }, 400)
 }
+
+const branchWatchSchema = z.object({ intent: z.enum(['watch-branch', 'unwatch-branch']) })
 
 const BASE_WORDS = {
   sequence: 'the last green run of this workflow on this branch',
@@ -71,7 +90,7 @@ const BASE_WORDS = {
 }
 
 export default function EpisodePage() {
-  const { episode, suspects, range, canDecide } = useLoaderData<typeof loader>()
+  const { episode, suspects, range, watching, canDecide } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   const ranked = suspects.filter((suspect) => suspect.status !== 'rejected' && suspect.inRange)
   const rejected = suspects.filter((suspect) => suspect.status === 'rejected' || !suspect.inRange)
@@ -92,10 +111,23 @@ export default function EpisodePage() {
           {episode.name} on <span className="font-mono">{episode.branch}</span>
         </h1>
         <EpisodeBadge status={episode.status} likelyFlaky={episode.likelyFlaky} />
+        {canDecide ? (
+          <Form method="post">
+            <input type="hidden" name="intent" value={watching ? 'unwatch-branch' : 'watch-branch'} />
+            <button type="submit" className="btn py-1" aria-pressed={watching}>
+              {watching ? 'Unwatch branch' : 'Watch branch'}
+            </button>
+          </Form>
+        ) : null}
         <span className="text-sm text-zinc-500">
           episode #{episode.id} · red since {formatDateTime(episode.openedAt)}
           {episode.closedAt ? ` · green again ${formatDateTime(episode.closedAt)}` : ''}
         </span>
+        {canDecide ? (
+          <Link to={`/investigations/new?episode=${episode.id}`} className="btn btn-primary ml-auto">
+            Investigate
+          </Link>
+        ) : null}
       </div>
       {actionData?.notice ? <Notice tone={actionData.result && actionData.result.status !== 'error' ? 'info' : 'error'}>{actionData.notice}</Notice> : null}
       {episode.likelyFlaky ? (

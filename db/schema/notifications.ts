@@ -137,6 +137,9 @@ export const emailOutbox = sqliteTable(
     nextAttemptAt: integer('next_attempt_at').notNull(),
     // A sender holds `sending` rows until then; past it, another sender may take them again.
     leaseUntil: integer('lease_until'),
+    // Rows the sender sent together in one batch call keep going together (same rows, same
+    // Idempotency-Key) until they settle, so a retry after a crash is one Resend already knows.
+    batchKey: text('batch_key'),
     lastError: text('last_error'),
     providerMessageId: text('provider_message_id'),
     createdAt: integer('created_at').notNull(),
@@ -147,6 +150,7 @@ export const emailOutbox = sqliteTable(
     index('email_outbox_due_idx').on(t.status, t.nextAttemptAt),
     index('email_outbox_user_idx').on(t.userId, t.category, t.status),
     index('email_outbox_created_idx').on(t.createdAt),
+    index('email_outbox_batch_idx').on(t.batchKey),
   ],
 )
 

@@ -50,6 +50,9 @@ export async function startServer(env: Record<string, string> = {}, { waitUntilR
       DATABASE_URL: databaseUrl,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the server in a child of its own, and SIGKILL (which tsx
+    // cannot relay) must reach both.
+    detached: true,
   })
   let output = ''
   child.stdout?.on('data', (chunk) => (output += chunk))
@@ -64,7 +67,8 @@ export async function startServer(env: Record<string, string> = {}, { waitUntilR
     output: () => output,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode
-      child.kill(signal)
+      if (signal === 'SIGKILL') killGroup(child)
+      else child.kill(signal)
       return exited
     },
   }
@@ -81,8 +85,17 @@ export async function startServer(env: Record<string, string> = {}, { waitUntilR
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  child.kill('SIGKILL')
+  killGroup(child)
   throw new Error(`server did not become ready:\n${output}`)
+}
+
+/** SIGKILL to tsx and the server it runs (the whole process group). */
+function killGroup(child: ChildProcess) {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    child.kill('SIGKILL')
+  }
 }
 
 /** Runs the server to its exit (for start-up failures) and returns its exit code and output. */
@@ -92,7 +105,7 @@ export async function runServerToExit(env: Record<string, string>) {
     if (server.process.exitCode !== null) resolve(server.process.exitCode)
     server.process.once('exit', (exitCode) => resolve(exitCode))
     setTimeout(() => {
-      server.process.kill('SIGKILL')
+      killGroup(server.process)
       resolve(null)
     }, 30_000)
   })
