@@ -4,7 +4,7 @@ import type { SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import type { z, ZodTypeAny } from 'zod'
 import type { AuditActor } from '../auth/audit.server'
-import { setWatching, softDeleteInvestigation, updateInvestigation } from './changes.server'
+import { softDeleteInvestigation, updateInvestigation } from './changes.server'
 import { addEvidence, decideInvestigationSuspect, removeEvidence } from './evidence.server'
 import { addNote } from './notes.server'
 import {
@@ -16,7 +16,6 @@ import {
   removeEvidenceSchema,
   statusSchema,
   suspectSchema,
-  watchSchema,
   type PageIntent,
 } from './page-schema'
 import { STATUS_LABELS } from './status'
@@ -102,19 +101,6 @@ export async function runPageIntent(
       if (!outcome.ok && outcome.reason === 'not_found') return { status: 'not_found' }
       if (!outcome.ok) return done(400, submission.reply({ fieldErrors: { ownerId: [outcome.message] } }))
       return done(200, submission.reply(), outcome.changed ? 'Owner changed.' : 'Nothing to change.')
-    }
-    case 'watch':
-    case 'unwatch': {
-      const parsed = parse(watchSchema)
-      if (!parsed.ok) return parsed.invalid
-      const { submission } = parsed
-      const outcome = await setWatching(investigationId, actorId, intent === 'watch')
-      if (!outcome.ok) return { status: 'not_found' }
-      return done(
-        200,
-        submission.reply(),
-        intent === 'watch' ? 'You are watching this investigation.' : 'You no longer watch this investigation.',
-      )
     }
     case 'note': {
       const parsed = parse(noteSchema)

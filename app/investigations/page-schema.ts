@@ -152,8 +152,6 @@ export const PAGE_INTENTS = [
   'status',
   'details',
   'owner',
-  'watch',
-  'unwatch',
   'note',
   'add-evidence',
   'remove-evidence',

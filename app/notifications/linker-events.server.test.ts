@@ -125,6 +125,7 @@ describe('the Watch branch button on the episode page', () => {
     const { cookieFor, makeRequest } = await import('../../tests/helpers/auth')
     const { routeArgs, settle } = await import('../../tests/helpers/route')
     const route = await import('../routes/episodes.$id')
+    const watchRoute = await import('../routes/episodes.$id_.watch')
     const engineer = await userWithRole('engineer')
     const repo = await createRepository()
     await addCommits(repo, chain('w', 2))
@@ -134,9 +135,9 @@ describe('the Watch branch button on the episode page', () => {
     const [episode] = await episodesOf(repo)
     const path = `/episodes/${episode.id}`
     const click = async (intent: string, role: 'engineer' | 'viewer' = 'engineer') =>
-      settle<{ notice: string | null }>(async () =>
-        route.action(
-          routeArgs(makeRequest(path, { cookie: await cookieFor(role), form: { intent } }), { id: String(episode.id) }),
+      settle(async () =>
+        watchRoute.action(
+          routeArgs(makeRequest(`${path}/watch`, { cookie: await cookieFor(role), form: { intent } }), { id: String(episode.id) }),
         ),
       )
     const page = async () =>
@@ -145,13 +146,16 @@ describe('the Watch branch button on the episode page', () => {
       )
 
     expect((await page()).body.watching).toBe(false)
-    const watched = await click('watch-branch')
-    expect(watched.status).toBe(200)
-    expect(watched.body.notice).toMatch(/You watch main/)
+    // Back to the episode page, which shows the new state.
+    expect((await click('watch-branch')).status).toBe(302)
     expect(await isWatchingBranch(engineer.id, repo, 'main')).toBe(true)
     expect((await page()).body.watching).toBe(true)
-    expect((await click('unwatch-branch')).body.notice).toBe('You no longer watch main.')
+    expect((await click('unwatch-branch')).status).toBe(302)
     expect(await isWatchingBranch(engineer.id, repo, 'main')).toBe(false)
-    expect((await click('watch-branch', 'viewer')).status).toBe(403)
+    // A viewer follows branches too: it decides only their own mail.
+    const viewer = await userWithRole('viewer')
+    expect((await click('watch-branch', 'viewer')).status).toBe(302)
+    expect(await isWatchingBranch(viewer.id, repo, 'main')).toBe(true)
+    expect((await click('sideways', 'viewer')).status).toBe(400)
   })
 })

@@ -1,11 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
-import type { InvestigationStatus } from '../../db/schema/investigations'
 import { actorCan, requirePermission } from '../auth/require.server'
 import { GeneralErrorBoundary } from '../components/error-boundary'
+import { StatusPill } from '../components/investigation-status'
 import { Sha, Since } from '../components/linker'
-import { STATUS_LABELS } from '../investigations/status'
 import { getDashboard } from '../workspace/dashboard.server'
 
 // Home: what I am working on, what is red now, what flaked lately, and what changed on what I follow.
@@ -51,9 +50,7 @@ export default function Dashboard() {
                   >
                     {item.title}
                   </Link>
-                  <span className={`whitespace-nowrap rounded px-1.5 py-0.5 text-xs ${STATUS_STYLES[item.status]}`}>
-                    {STATUS_LABELS[item.status]}
-                  </span>
+                  <StatusPill status={item.status} />
                   <span
                     className={
                       item.severity === 'sev1'
@@ -238,15 +235,6 @@ function Empty({ children }: { children: ReactNode }) {
   return <p className="px-4 py-3 text-sm text-zinc-500">{children}</p>
 }
 
-// Plain classes, no badge components: a dozen rows of them are a good part of this page's render.
-const STATUS_STYLES: Record<InvestigationStatus, string> = {
-  open: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200',
-  investigating: 'bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200',
-  identified: 'bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200',
-  mitigated: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200',
-  resolved: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200',
-  closed: 'bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300',
-}
 
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />

@@ -7,6 +7,7 @@ import { requirePermission } from '../auth/require.server'
 import { auditActorOf } from '../auth/user-admin.server'
 import { AdminPage, Badge, Notice, RowActionForm, TableHead } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
+import { OUTBOX_TONES, OutboxEmail } from '../components/outbox-email'
 import { getEnv } from '../env.server'
 import {
   countOutboxByStatus,
@@ -85,15 +86,6 @@ export async function action({ request }: ActionFunctionArgs) {
   return reply({ id, result: submission.reply(), notice: 'The mail is back in line: the sender tries it again now.' })
 }
 
-const TONES: Record<OutboxStatus, 'green' | 'amber' | 'blue' | 'grey'> = {
-  pending: 'blue',
-  sending: 'blue',
-  sent: 'green',
-  failed: 'amber',
-  captured: 'grey',
-  cancelled: 'grey',
-}
-
 function query(values: Record<string, string | null | undefined>) {
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value)
@@ -139,7 +131,7 @@ export default function AdminOutboxPage() {
           </Link>
         ))}
       </nav>
-      {selected ? <SelectedEmail email={selected} from={from} close={query({ status })} /> : null}
+      {selected ? <OutboxEmail email={selected} from={from} close={query({ status })} /> : null}
       <div className="card mt-4 overflow-x-auto">
         <table className="table-dense">
           <TableHead columns={['Created', 'To', 'Subject', 'Status', 'Tries', 'Why / next try']} actions />
@@ -167,7 +159,7 @@ export default function AdminOutboxPage() {
                   </span>
                 </td>
                 <td>
-                  <Badge tone={TONES[item.status]}>{item.status}</Badge>
+                  <Badge tone={OUTBOX_TONES[item.status]}>{item.status}</Badge>
                 </td>
                 <td className="tabular-nums">{item.attempts}</td>
                 <td className="max-w-xs text-xs">
@@ -204,58 +196,6 @@ export default function AdminOutboxPage() {
         </p>
       ) : null}
     </AdminPage>
-  )
-}
-
-type Selected = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['selected']>
-
-function SelectedEmail({ email, from, close }: { email: Selected; from: string; close: string }) {
-  const headers: Array<[string, string]> = [
-    ['From', from],
-    ['To', email.toAddress],
-    ['Subject', email.subject],
-    ...Object.entries(email.headers),
-    ['Idempotency-Key', email.id],
-  ]
-  return (
-    <section aria-labelledby="selected-email" className="card mt-4 p-4">
-      <div className="flex flex-wrap items-start justify-between gap-2">
-        <div>
-          <h2 id="selected-email" className="text-lg font-semibold">
-            {email.subject}
-          </h2>
-          <p className="text-sm text-zinc-500">
-            {email.category} · {email.template} · <Badge tone={TONES[email.status]}>{email.status}</Badge>
-            {email.providerMessageId ? ` · Resend id ${email.providerMessageId}` : ''}
-          </p>
-          {email.lastError ? <p className="mt-1 text-sm text-red-700 dark:text-red-300">{email.lastError}</p> : null}
-        </div>
-        <Link className="btn" to={close}>
-          Close
-        </Link>
-      </div>
-      <h3 className="mt-4 text-sm font-semibold">Headers</h3>
-      <dl className="mt-1 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 font-mono text-xs">
-        {headers.map(([name, value]) => (
-          <div key={name} className="contents">
-            <dt className="text-zinc-500">{name}</dt>
-            <dd className="break-all">{value}</dd>
-          </div>
-        ))}
-      </dl>
-      <h3 className="mt-4 text-sm font-semibold">As sent (HTML)</h3>
-      {/* An empty sandbox: the mail's markup gets no scripts, no forms and no access to this page. */}
-      <iframe
-        title={`HTML of the mail “${email.subject}”`}
-        sandbox=""
-        srcDoc={email.html}
-        className="mt-1 h-[32rem] w-full rounded border border-zinc-200 bg-white dark:border-zinc-700"
-      />
-      <h3 className="mt-4 text-sm font-semibold">Plain text</h3>
-      <pre className="mt-1 max-h-96 overflow-auto whitespace-pre-wrap rounded border border-zinc-200 p-3 text-xs dark:border-zinc-700">
-        {email.text}
-      </pre>
-    </section>
   )
 }
 

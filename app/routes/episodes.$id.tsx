@@ -2,7 +2,6 @@ import type { SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import { z } from 'zod'
 import { actorCan, requirePermission } from '../auth/require.server'
 import { auditActorOf } from '../auth/user-admin.server'
 import { Notice } from '../components/admin-nav'
@@ -12,7 +11,7 @@ import { idParam } from '../linker/api.server'
 import { linkDecisionSchema, suspectDecisionSchema } from '../linker/decision-schema'
 import { decideSuspect, getEpisode, listEpisodeRange, listSuspects } from '../linker/episodes.server'
 import { decideLink } from '../linker/links.server'
-import { isWatchingBranch, setBranchWatchForEpisode } from '../notifications/linker-events.server'
+import { isWatchingBranch } from '../notifications/linker-events.server'
 import { formatDateTime } from '../utils/format'
 
 export const access = { loader: 'workspace:read', action: 'investigation:write' } as const
@@ -67,21 +66,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const notice = decision === 'rejected' ? 'Link rejected: the run no longer counts for its commit; the range is recomputed shortly.' : 'Link accepted.'
     return reply({ target, result: submission.reply(), notice: outcome.changed ? notice : 'Nothing to change.' })
   }
-  if (intent === 'watch-branch' || intent === 'unwatch-branch') {
-    const submission = parseWithZod(formData, { schema: branchWatchSchema })
-    if (submission.status !== 'success') return reply({ result: submission.reply() }, 400)
-    const watching = submission.value.intent === 'watch-branch'
-    const outcome = await setBranchWatchForEpisode(actor.user.id, id, watching)
-    if (!outcome) throw new Response('No such episode', { status: 404, statusText: 'Not Found' })
-    const notice = watching
-      ? `You watch ${outcome.branch}: you hear when it goes red (choose how under Settings → Notifications).`
-      : `You no longer watch ${outcome.branch}.`
-    return reply({ result: submission.reply(), notice: outcome.changed ? notice : 'Nothing to change.' })
-  }
   return reply({ notice: 'Unknown action.' }, 400)
 }
-
-const branchWatchSchema = z.object({ intent: z.enum(['watch-branch', 'unwatch-branch']) })
 
 const BASE_WORDS = {
   sequence: 'the last green run of this workflow on this branch',
@@ -111,14 +97,13 @@ export default function EpisodePage() {
           {episode.name} on <span className="font-mono">{episode.branch}</span>
         </h1>
         <EpisodeBadge status={episode.status} likelyFlaky={episode.likelyFlaky} />
-        {canDecide ? (
-          <Form method="post">
-            <input type="hidden" name="intent" value={watching ? 'unwatch-branch' : 'watch-branch'} />
-            <button type="submit" className="btn py-1" aria-pressed={watching}>
-              {watching ? 'Unwatch branch' : 'Watch branch'}
-            </button>
-          </Form>
-        ) : null}
+        {/* Anyone may watch the branch (their own mail): its own endpoint, episodes.$id_.watch. */}
+        <Form method="post" action={`/episodes/${episode.id}/watch`}>
+          <input type="hidden" name="intent" value={watching ? 'unwatch-branch' : 'watch-branch'} />
+          <button type="submit" className="btn py-1" aria-pressed={watching}>
+            {watching ? 'Unwatch branch' : 'Watch branch'}
+          </button>
+        </Form>
         <span className="text-sm text-zinc-500">
           episode #{episode.id} · red since {formatDateTime(episode.openedAt)}
           {episode.closedAt ? ` · green again ${formatDateTime(episode.closedAt)}` : ''}

@@ -3,6 +3,8 @@ import { Form, Link, useLoaderData, useNavigation } from '@remix-run/react'
 import type { InvestigationStatus, Severity } from '../../db/schema/investigations'
 import { actorCan, requirePermission } from '../auth/require.server'
 import { GeneralErrorBoundary } from '../components/error-boundary'
+import { Checkboxes } from '../components/forms/checkboxes'
+import { SEVERITY_TEXT_STYLES, StatusPill } from '../components/investigation-status'
 import { filterOf, listFilterChoices, listInvestigations, readListQuery } from '../investigations/list.server'
 import { STATUS_LABELS } from '../investigations/status'
 import { formatDateTime } from '../utils/format'
@@ -207,11 +209,9 @@ export default function InvestigationsPage() {
                   </Link>
                 </td>
                 <td>
-                  <span className={`whitespace-nowrap rounded px-1.5 py-0.5 text-xs ${STATUS_STYLES[item.status]}`}>
-                    {STATUS_LABELS[item.status]}
-                  </span>
+                  <StatusPill status={item.status} />
                 </td>
-                <td className={SEVERITY_STYLES[item.severity]}>{item.severity}</td>
+                <td className={SEVERITY_TEXT_STYLES[item.severity]}>{item.severity}</td>
                 <td className="whitespace-nowrap">
                   {item.repository ? (item.branch ? `${item.repository} · ${item.branch}` : item.repository) : '—'}
                 </td>
@@ -236,51 +236,6 @@ export default function InvestigationsPage() {
       </nav>
     </main>
   )
-}
-
-function Checkboxes<T extends string>({
-  legend,
-  name,
-  options,
-  checked,
-  label,
-}: {
-  legend: string
-  name: string
-  options: readonly T[]
-  checked: readonly T[]
-  label: (value: T) => string
-}) {
-  return (
-    <fieldset>
-      <legend className="label">{legend}</legend>
-      <div className="mt-1 flex flex-wrap gap-x-3 gap-y-1">
-        {options.map((option) => (
-          <label key={option} className="flex items-center gap-1.5 text-sm">
-            <input type="checkbox" name={name} value={option} defaultChecked={checked.includes(option)} />
-            {label(option)}
-          </label>
-        ))}
-      </div>
-    </fieldset>
-  )
-}
-
-// Plain classes, no badge components: 25 rows of them are a good part of this page's render.
-const STATUS_STYLES: Record<InvestigationStatus, string> = {
-  open: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200',
-  investigating: 'bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200',
-  identified: 'bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200',
-  mitigated: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200',
-  resolved: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200',
-  closed: 'bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300',
-}
-
-const SEVERITY_STYLES: Record<Severity, string> = {
-  sev1: 'font-semibold text-red-700 dark:text-red-300',
-  sev2: 'font-medium text-amber-700 dark:text-amber-300',
-  sev3: 'text-zinc-600 dark:text-zinc-400',
-  sev4: 'text-zinc-500',
 }
 
 export function ErrorBoundary() {

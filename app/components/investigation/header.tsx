@@ -13,24 +13,15 @@ import {
   SEVERITY_LABELS,
   SEVERITY_SHORT,
   statusSchema,
-  watchSchema,
 } from '../../investigations/page-schema'
 import { STATUS_LABELS } from '../../investigations/status'
 import { formatDateTime } from '../../utils/format'
 import { RowActionForm } from '../admin-nav'
+import { STATUS_STYLES } from '../investigation-status'
 import { DetailsForm } from './details-form'
 import { RenderedMarkdown } from './markdown'
 
 type Result = SubmissionResult<string[]> | null | undefined
-
-const STATUS_STYLES: Record<InvestigationStatus, string> = {
-  open: 'bg-sky-100 text-sky-800 dark:bg-sky-900 dark:text-sky-200',
-  investigating: 'bg-amber-100 text-amber-800 dark:bg-amber-900 dark:text-amber-200',
-  identified: 'bg-violet-100 text-violet-800 dark:bg-violet-900 dark:text-violet-200',
-  mitigated: 'bg-teal-100 text-teal-800 dark:bg-teal-900 dark:text-teal-200',
-  resolved: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200',
-  closed: 'bg-zinc-200 text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300',
-}
 
 const SEVERITY_STYLES = {
   sev1: 'bg-red-600 text-white',
@@ -160,18 +151,13 @@ export function InvestigationHeader({
           <div>
             <p className="text-zinc-500">Watchers ({investigation.watchers.length})</p>
             <p data-testid="watchers">{investigation.watchers.map((watcher) => watcher.name).join(', ') || 'Nobody'}</p>
-            {can.edit ? (
-              <div className="mt-1">
-                <RowActionForm
-                  id={watching ? 'unwatch' : 'watch'}
-                  schema={watchSchema}
-                  values={{ intent: watching ? 'unwatch' : 'watch' }}
-                  lastResult={resultFor(watching ? 'unwatch' : 'watch')}
-                >
-                  {watching ? 'Unwatch' : 'Watch'}
-                </RowActionForm>
-              </div>
-            ) : null}
+            {/* Everyone may watch (it decides their own mail): its own endpoint, so viewers can too. */}
+            <Form method="post" action={`/investigations/${investigation.id}/watch`} className="mt-1">
+              <input type="hidden" name="intent" value={watching ? 'unwatch' : 'watch'} />
+              <button type="submit" className="btn py-1">
+                {watching ? 'Unwatch' : 'Watch'}
+              </button>
+            </Form>
           </div>
         </div>
       </div>
