@@ -2,7 +2,6 @@
 import {
   getFormProps,
   getInputProps,
-  getSelectProps,
   getTextareaProps,
   useForm,
   type SubmissionResult,
@@ -10,14 +9,8 @@ import {
 import { parseWithZod } from '@conform-to/zod'
 import { Form } from '@remix-run/react'
 import type { InvestigationView } from '../../investigations/investigations.server'
-import {
-  detailsSchema,
-  INVESTIGATION_KINDS,
-  KIND_LABELS,
-  SEVERITIES,
-  SEVERITY_LABELS,
-  toDateTimeInput,
-} from '../../investigations/page-schema'
+import { detailsSchema, toDateTimeInput } from '../../investigations/page-schema'
+import { KindSeverityFields } from '../forms/kind-severity-fields'
 import { Field, FormErrors } from '../forms/field'
 
 type Result = SubmissionResult<string[]> | null | undefined
@@ -65,29 +58,7 @@ export function DetailsForm({ investigation, lastResult }: { investigation: Inve
             <textarea className="input min-h-24 font-mono" rows={5} {...getTextareaProps(fields.description)} />
           </Field>
         </div>
-        <Field label="Kind" htmlFor={fields.kind.id} errorId={fields.kind.errorId} errors={fields.kind.errors}>
-          <select className="input" {...getSelectProps(fields.kind)}>
-            {INVESTIGATION_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {KIND_LABELS[kind]}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field
-          label="Severity"
-          htmlFor={fields.severity.id}
-          errorId={fields.severity.errorId}
-          errors={fields.severity.errors}
-        >
-          <select className="input" {...getSelectProps(fields.severity)}>
-            {SEVERITIES.map((severity) => (
-              <option key={severity} value={severity}>
-                {SEVERITY_LABELS[severity]}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <KindSeverityFields kind={fields.kind} severity={fields.severity} />
         <Field label="Branch" htmlFor={fields.branch.id} errorId={fields.branch.errorId} errors={fields.branch.errors}>
           <input className="input font-mono" {...getInputProps(fields.branch, { type: 'text' })} />
         </Field>

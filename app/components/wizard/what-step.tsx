@@ -1,6 +1,7 @@
 // Step 1: what is wrong.
-import { getInputProps, getSelectProps, type DefaultValue, getTextareaProps, useForm, type SubmissionResult } from '@conform-to/react'
-import { INVESTIGATION_KINDS, KIND_LABELS, SEVERITIES, SEVERITY_LABELS, whatSchema } from '../../investigations/wizard-schema'
+import { getInputProps, type DefaultValue, getTextareaProps, useForm, type SubmissionResult } from '@conform-to/react'
+import { whatSchema } from '../../investigations/wizard-schema'
+import { KindSeverityFields } from '../forms/kind-severity-fields'
 import { Field } from '../forms/field'
 import { stepValidator, WizardForm } from './wizard-form'
 import type { z } from 'zod'
@@ -41,24 +42,7 @@ export function WhatStep({
         <textarea className="input min-h-40 font-mono" rows={8} {...getTextareaProps(fields.description)} />
       </Field>
       <div className="grid gap-5 sm:grid-cols-2">
-        <Field label="Kind" htmlFor={fields.kind.id} errorId={fields.kind.errorId} errors={fields.kind.errors}>
-          <select className="input" {...getSelectProps(fields.kind)}>
-            {INVESTIGATION_KINDS.map((kind) => (
-              <option key={kind} value={kind}>
-                {KIND_LABELS[kind]}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Severity" htmlFor={fields.severity.id} errorId={fields.severity.errorId} errors={fields.severity.errors}>
-          <select className="input" {...getSelectProps(fields.severity)}>
-            {SEVERITIES.map((severity) => (
-              <option key={severity} value={severity}>
-                {SEVERITY_LABELS[severity]}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <KindSeverityFields kind={fields.kind} severity={fields.severity} />
       </div>
     </WizardForm>
   )
