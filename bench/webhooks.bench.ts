@@ -2,8 +2,8 @@
 // (202 once recorded), how fast the delivery worker turns them into CI runs, and the latency of the
 // 202 while the worker runs beside the requests.
 //
-// Each delivery is GitHub's published workflow_run example (~19 KB) with a run id of its own, a
-// unique X-GitHub-Delivery and its own X-Hub-Signature-256. Rows: GET /healthz on the same server
+// Each delivery is GitHub's published workflow_run example (~19 KB) with a run id and head sha of its
+// own, a unique X-GitHub-Delivery and its own X-Hub-Signature-256. Rows: GET /healthz on the same server
 // first (express alone: the figures below are a fraction of it, × base), then the 202s (accepted/s,
 // p50/p99 as the load generator saw them with BENCH_CONNECTIONS in flight), then processed/s: every
 // accepted delivery, divided by the time from the first request until no delivery was waiting. The
@@ -59,17 +59,28 @@ function workflowRunTemplate(): Record<string, unknown> {
   return structuredClone(example)
 }
 
-/** Bodies that differ only in the run id: each delivery makes a CI run of its own. */
+/**
+ * Bodies that differ in the run id and the commit: each delivery is a run of its own on a commit of
+ * its own, as in real traffic, where a commit gets a run per workflow (and a new attempt for a
+ * re-run), never thousands of runs of one workflow.
+ */
 function bodyMaker(externalName: string) {
   const template = workflowRunTemplate()
-  const placeholder = 987654321987
-  ;(template.workflow_run as Record<string, unknown>).id = placeholder
+  const run = template.workflow_run as Record<string, unknown>
+  const sha = String(run.head_sha)
+  run.id = RUN_ID_PLACEHOLDER
   ;(template.repository as Record<string, unknown>).full_name = externalName
-  const [head, tail] = JSON.stringify(template).split(String(placeholder))
-  if (tail === undefined) throw new Error('webhooks: the run id placeholder is not in the payload')
+  const parts = JSON.stringify(template).split(sha).map((part) => part.split(String(RUN_ID_PLACEHOLDER)))
+  if (parts.length < 2 || parts.flat().length !== parts.length + 1) throw new Error('webhooks: the run id or the head sha is not where the payload should have it')
   let next = 1
-  return () => `${head}${next++}${tail}`
+  return () => {
+    const id = next++
+    const commit = id.toString(16).padStart(40, 'c')
+    return parts.map((pieces) => pieces.join(String(id))).join(commit)
+  }
 }
+
+const RUN_ID_PLACEHOLDER = 987654321987
 
 interface Phase {
   latencies: number[]
@@ -185,7 +196,9 @@ export async function run(): Promise<BenchRow[]> {
     const runs = (await count(db, 'select count(*) as n from ci_runs')) - startRuns
     const failed = await count(db, "select count(*) as n from deliveries where status <> 'processed'")
     if (stored < accepted || stored > accepted + CONNECTIONS || runs !== stored || failed) {
-      throw new Error(`webhooks: ${accepted} accepted, but ${stored} deliveries stored, ${runs} CI runs made, ${failed} not processed\n${server.logTail()}`)
+      const { rows: why } = await db.execute("select status, last_error, count(*) as n from deliveries where status <> 'processed' group by 1, 2")
+      const reasons = why.map((row) => `${row.n} ${row.status}: ${row.last_error ?? ''}`).join('; ')
+      throw new Error(`webhooks: ${accepted} accepted, but ${stored} deliveries stored, ${runs} CI runs made, ${failed} not processed (${reasons})\n${server.logTail()}`)
     }
 
     const stats = summarize(phase.latencies)

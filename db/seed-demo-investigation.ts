@@ -4,9 +4,10 @@
 import { sql } from 'drizzle-orm'
 import { findUserByEmail } from '../app/auth/users.server'
 import { getDb } from '../app/db.server'
+import { HELD_ELSEWHERE } from '../app/jobs/workers.server'
 import { createInvestigation, type EvidenceInput } from '../app/investigations/investigations.server'
 import { addNote } from '../app/investigations/notes.server'
-import { runLinkerRound } from '../app/linker/worker.server'
+import { releaseLinkerLease, runLinkerRound } from '../app/linker/worker.server'
 import { firstRow } from '../app/linker/sql.server'
 
 export const DEMO_INVESTIGATION_TITLE = 'Cart totals are off by rounding on main'
@@ -21,7 +22,12 @@ interface RunRow {
 
 export async function seedDemoInvestigation(repositoryId: string): Promise<number | null> {
   // The linker finds the red episode; the server's worker is not running yet during the seed.
-  for (let round = 0; round < 20 && (await runLinkerRound()) > 0; round++);
+  for (let round = 0; round < 20; round++) {
+    const handled = await runLinkerRound()
+    if (handled === 0 || handled === HELD_ELSEWHERE) break
+  }
+  // The server that starts next takes the linker over at once.
+  await releaseLinkerLease()
   const db = getDb()
   const episode = await firstRow<{ id: number; firstRedRunId: number; lastGreenRunId: number | null; branch: string; name: string }>(
     db,

@@ -4,7 +4,7 @@
 // hook, in input order, as if the runs had been stored one by one.
 import { sql } from 'drizzle-orm'
 import { ciRuns, events } from '../../db/schema'
-import { enqueueRunChange } from '../linker/queue.server'
+import { enqueueRunChanges } from '../linker/queue.server'
 import type { CiRunInput } from './ci-runs.server'
 import type { Tx } from './timeline.server'
 
@@ -101,6 +101,6 @@ async function upsertGroup(tx: Tx, inputs: CiRunInput[]) {
       },
     })
   // The linker re-reads each run once this transaction commits, as upsertCiRun asks it to.
-  for (const row of rows) await enqueueRunChange(tx, row.repositoryId, row.id)
+  await enqueueRunChanges(tx, rows)
   return rows
 }

@@ -124,6 +124,7 @@ export async function createRepository(input: RepositoryInput, actor: AuditActor
       )
       return row
     })
+    forgetWebhookTargets()
     return { ok: true, repository, secret, webhookUrl: webhookUrlFor(input.provider) }
   } catch (error) {
     if (!isUniqueViolation(error)) throw error
@@ -142,7 +143,7 @@ export type RotateResult = { ok: true; secret: string; previousValidUntil: Date 
  * within that time ends the grace of the first secret.
  */
 export async function rotateWebhookSecret(id: string, actor: AuditActor): Promise<RotateResult> {
-  return getDb().transaction(async (tx) => {
+  const result = await getDb().transaction(async (tx) => {
     const [row] = await tx
       .select({ provider: repositories.provider, webhookSecret: repositories.webhookSecret })
       .from(repositories)
@@ -165,6 +166,8 @@ export async function rotateWebhookSecret(id: string, actor: AuditActor): Promis
     )
     return { ok: true, secret, previousValidUntil } as const
   })
+  forgetWebhookTargets()
+  return result
 }
 
 export interface WebhookTarget {
@@ -203,21 +206,58 @@ function targetByName() {
   )
 }
 
+// Every delivery looks its repository up and opens its secrets: at a thousand deliveries a second
+// that is a query and two decryptions a millisecond, for an answer that changes once in months. So
+// an answer is kept for TARGET_CACHE_MS. A change in this process (a new repository, a rotated
+// secret) empties the cache at once; a replica sees it within TARGET_CACHE_MS. The previous secret's
+// grace is checked on every use, not when cached.
+const TARGET_CACHE_MS = 2000
+const TARGET_CACHE_MAX = 1000
+
+interface CachedTarget {
+  row: { id: string } | null
+  secrets: { current: string | null; previous: string | null; previousExpiresAt: number }
+  expiresAt: number
+}
+
+const targetCache = singleton('webhook-target-cache', () => new Map<string, CachedTarget>())
+
+/** Forgets every cached webhook target: call after any change to a repository's identity or secrets. */
+export function forgetWebhookTargets() {
+  targetCache.clear()
+}
+
+async function lookUpTarget(provider: WebhookProvider, by: { id?: string | null; externalName?: string | null }): Promise<CachedTarget | null> {
+  const key = by.id ? `${provider}\0id\0${by.id}` : by.externalName ? `${provider}\0name\0${by.externalName.toLowerCase()}` : null
+  if (!key) return null
+  const now = Date.now()
+  const cached = targetCache.get(key)
+  if (cached && cached.expiresAt > now) return cached
+  const row = by.id ? await targetById().get({ provider, id: by.id }) : await targetByName().get({ provider, name: by.externalName! })
+  const entry: CachedTarget = {
+    row: row ? { id: row.id } : null,
+    secrets: {
+      current: row?.webhookSecret ? openSecret(row.webhookSecret, row.id) : null,
+      previous: row?.previousWebhookSecret ? openSecret(row.previousWebhookSecret, row.id) : null,
+      previousExpiresAt: row?.previousSecretExpiresAt?.getTime() ?? 0,
+    },
+    expiresAt: now + TARGET_CACHE_MS,
+  }
+  if (targetCache.size >= TARGET_CACHE_MAX) targetCache.clear()
+  targetCache.set(key, entry)
+  return entry
+}
+
 /**
  * The repository a delivery is for: by id (the `?repository=` query, stable across renames) or by the
  * name the payload gives, case-insensitively. Null when none is registered for that provider.
  */
 export async function findWebhookTarget(provider: WebhookProvider, by: { id?: string | null; externalName?: string | null }): Promise<WebhookTarget | null> {
-  const row = by.id
-    ? await targetById().get({ provider, id: by.id })
-    : by.externalName
-      ? await targetByName().get({ provider, name: by.externalName })
-      : undefined
-  if (!row) return null
+  const found = await lookUpTarget(provider, by)
+  if (!found?.row) return null
+  const { current, previous, previousExpiresAt } = found.secrets
   const secrets: string[] = []
-  if (row.webhookSecret) secrets.push(openSecret(row.webhookSecret, row.id))
-  if (row.previousWebhookSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > Date.now()) {
-    secrets.push(openSecret(row.previousWebhookSecret, row.id))
-  }
-  return { id: row.id, secrets }
+  if (current) secrets.push(current)
+  if (previous && previousExpiresAt > Date.now()) secrets.push(previous)
+  return { id: found.row.id, secrets }
 }

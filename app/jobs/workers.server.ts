@@ -7,13 +7,24 @@ export interface Worker {
   name: string
   /** How often to look for work when nothing nudges the worker. */
   idleIntervalMs: number
-  /** Does one round of work; returns how many items it handled (0: nothing was due). */
-  runOnce(): Promise<number>
+  /**
+   * Does one round of work; returns how many items it handled (0: nothing was due), or
+   * HELD_ELSEWHERE when another process holds the work's lease: nudges cannot help then, so the
+   * worker waits its idle interval before it asks again.
+   */
+  runOnce(): Promise<number | typeof HELD_ELSEWHERE>
+  /** Called once its loop has ended at shutdown: hand over what the worker holds (a lease). */
+  stop?(): Promise<void>
 }
+
+export const HELD_ELSEWHERE = 'held-elsewhere'
 
 interface WorkerState {
   worker: Worker
+  /** Ends the current sleep early when the worker is nudged. */
   wake?: () => void
+  /** Ends the current sleep at shutdown. */
+  stopping?: () => void
   nudged: boolean
   running: Promise<void>
 }
@@ -31,13 +42,17 @@ const ERROR_BACKOFF_MS = 1000
 async function loop(state: WorkerState) {
   const logger = getLogger().child({ worker: state.worker.name })
   while (!registry.stopping) {
-    let handled = 0
+    let handled: number | typeof HELD_ELSEWHERE = 0
     try {
       state.nudged = false
       handled = await state.worker.runOnce()
     } catch (error) {
       logger.error({ err: error }, 'worker round failed')
       await sleep(ERROR_BACKOFF_MS, state)
+      continue
+    }
+    if (handled === HELD_ELSEWHERE) {
+      await sleep(state.worker.idleIntervalMs, state, { wokenByNudges: false })
       continue
     }
     // More may be waiting: go again at once, but let requests in between rounds.
@@ -49,15 +64,18 @@ async function loop(state: WorkerState) {
   }
 }
 
-function sleep(ms: number, state: WorkerState) {
+/** Waits `ms`, or less when shutdown begins (or, unless told otherwise, when the worker is nudged). */
+function sleep(ms: number, state: WorkerState, options = { wokenByNudges: true }) {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms)
     function done() {
       clearTimeout(timer)
       state.wake = undefined
+      state.stopping = undefined
       resolve()
     }
-    state.wake = done
+    if (options.wokenByNudges) state.wake = done
+    state.stopping = done
   })
 }
 
@@ -90,8 +108,15 @@ export function isShuttingDown(): boolean {
 /** Lets each worker finish its current round, then stops them all. */
 export async function stopWorkers() {
   registry.stopping = true
-  for (const state of registry.states.values()) state.wake?.()
+  for (const state of registry.states.values()) state.stopping?.()
   await Promise.all([...registry.states.values()].map((state) => state.running))
+  for (const state of registry.states.values()) {
+    try {
+      await state.worker.stop?.()
+    } catch (error) {
+      getLogger().warn({ err: error, worker: state.worker.name }, 'a worker did not stop cleanly')
+    }
+  }
   registry.states.clear()
   registry.started = false
 }

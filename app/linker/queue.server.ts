@@ -9,7 +9,14 @@ export const LINKER_WORKER = 'linker'
 
 /** Tells the linker that this run changed. Call inside the transaction that changed it. */
 export async function enqueueRunChange(tx: Tx, repositoryId: string, runId: number) {
-  await tx.insert(linkerQueue).values({ kind: 'run', repositoryId, ref: String(runId), createdAt: Date.now() })
+  await enqueueRunChanges(tx, [{ repositoryId, id: runId }])
+}
+
+/** Tells the linker that these runs changed, in one statement. Call inside the transaction that changed them. */
+export async function enqueueRunChanges(tx: Tx, runs: Array<{ repositoryId: string; id: number }>) {
+  if (runs.length === 0) return
+  const createdAt = Date.now()
+  await tx.insert(linkerQueue).values(runs.map((run) => ({ kind: 'run' as const, repositoryId: run.repositoryId, ref: String(run.id), createdAt })))
   nudgeWorker(LINKER_WORKER)
 }
 

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { sql } from 'drizzle-orm'
 import { getDb } from '../db.server'
-import type { Worker } from '../jobs/workers.server'
+import { HELD_ELSEWHERE, type Worker } from '../jobs/workers.server'
 import { getLogger } from '../observability/logger.server'
 import { singleton } from '../utils/singleton.server'
 import { Linker } from './engine.server'
@@ -68,11 +68,19 @@ async function acquireLease(): Promise<{ held: boolean; takenOver: boolean }> {
   return { held: !!row, takenOver: before?.text_value !== holder }
 }
 
-/** One round of the worker: returns how much it handled (0 when idle or another process holds the lease). */
-export async function runLinkerRound(): Promise<number> {
+/**
+ * Hands the lease back at once, if this process holds it, so that the next process (a restarted
+ * server, or the server after a seed) takes over now rather than when the lease runs out.
+ */
+export async function releaseLinkerLease() {
+  await getDb().run(sql`update linker_state set int_value = 0, updated_at = ${Date.now()} where key = 'lease' and text_value = ${holder}`)
+}
+
+/** One round of the worker: how much it handled (0 when idle), or HELD_ELSEWHERE when another process holds the lease. */
+export async function runLinkerRound(): Promise<number | typeof HELD_ELSEWHERE> {
   if (!(await linkerHasWork())) return 0
   const lease = await acquireLease()
-  if (!lease.held) return 0
+  if (!lease.held) return HELD_ELSEWHERE
   const linker = getLinker()
   if (lease.takenOver) linker.reset()
   const started = performance.now()
@@ -88,4 +96,5 @@ export const linkerWorker: Worker = {
   // upsertCiRun nudges the worker; the interval picks up pushes, imports and test results.
   idleIntervalMs: 1000,
   runOnce: runLinkerRound,
+  stop: releaseLinkerLease,
 }
