@@ -13,6 +13,7 @@ import { pinoHttp } from 'pino-http'
 import { parseEnv, EnvError, type Env } from './app/env.server'
 import { singleton } from './app/utils/singleton.server'
 import { loadEnvFile } from './app/utils/load-env-file.server'
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './app/db-checkpoints.server'
 import { closeDatabase, configureDatabase, ensureDatabaseDirectory, getClient, getDb, isDatabaseReady } from './app/db.server'
 import { getLogger } from './app/observability/logger.server'
 import { runWithRequestContext, type RequestContext } from './app/observability/request-context.server'
@@ -237,6 +238,8 @@ function watchBuildInDevelopment(onChange: (build: ServerBuild) => void) {
   })
 }
 
+let checkpoints: BackgroundCheckpoints | null = null
+
 function shutdownOn(server: Server) {
   let stopping = false
   const stop = (signal: string) => {
@@ -248,6 +251,7 @@ function shutdownOn(server: Server) {
     server.close(async () => {
       await stopScheduler()
       await stopWorkers()
+      await checkpoints?.stop()
       closeDatabase()
       getLogger().info('stopped')
       process.exit(0)
@@ -263,6 +267,7 @@ async function main() {
   const env = loadEnv()
   ensureBuild(env)
   await prepareDatabase(env)
+  checkpoints = await startBackgroundCheckpoints(getClient(), env)
   let build = await importBuild()
   const app = createApp(env, () => build)
   if (process.env.REMIX_DEV_ORIGIN) watchBuildInDevelopment((next) => (build = next))

@@ -16,7 +16,8 @@ export interface DatabaseHandle {
 /** How long a writer waits for another writer's lock before SQLITE_BUSY, in ms. */
 const BUSY_TIMEOUT_MS = 5000
 
-function localPath(url: string): string | undefined {
+/** The file of an embedded database URL (`file:…`), or undefined for a server or `:memory:`. */
+export function embeddedDatabaseFile(url: string): string | undefined {
   if (!url.startsWith('file:')) return undefined
   const rest = url.slice('file:'.length).split('?')[0]
   return rest === ':memory:' ? undefined : rest
@@ -24,7 +25,7 @@ function localPath(url: string): string | undefined {
 
 /** Creates the directory of an embedded database file, if the URL names one. */
 export function ensureDatabaseDirectory(url: string) {
-  const file = localPath(url)
+  const file = embeddedDatabaseFile(url)
   if (!file) return
   const directory = path.dirname(path.resolve(file))
   // Node's recursive mkdir never returns for some paths under these pseudo file systems.
@@ -137,7 +138,7 @@ export function openDatabase(
   env: Pick<Env, 'DATABASE_URL' | 'DATABASE_AUTH_TOKEN' | 'DATABASE_ENCRYPTION_KEY' | 'DATABASE_SYNC_URL'>,
 ): DatabaseHandle {
   ensureDatabaseDirectory(env.DATABASE_URL)
-  const embedded = localPath(env.DATABASE_URL) !== undefined
+  const embedded = embeddedDatabaseFile(env.DATABASE_URL) !== undefined
   const client = createClient({
     url: env.DATABASE_URL,
     authToken: env.DATABASE_AUTH_TOKEN,
@@ -156,7 +157,7 @@ export function openDatabase(
  * Busy timeout and foreign keys come from the client.
  */
 export async function configureDatabase(client: Client, url: string) {
-  if (!localPath(url)) return
+  if (!embeddedDatabaseFile(url)) return
   await client.execute('PRAGMA journal_mode = WAL')
   await client.execute('PRAGMA synchronous = NORMAL')
 }

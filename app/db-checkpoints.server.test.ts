@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { configureDatabase, openDatabase } from './db.server'
+import { startBackgroundCheckpoints } from './db-checkpoints.server'
+
+const directory = mkdtempSync(path.join(tmpdir(), 'inquest-db-checkpoints-'))
+
+afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+/** Opens a fresh embedded database in WAL mode, as the server does, with a table of ~3 MB of rows to write. */
+async function database(name: string) {
+  const file = path.join(directory, `${name}.db`)
+  const env = { DATABASE_URL: `file:${file}` } as Parameters<typeof openDatabase>[0]
+  const { client } = openDatabase(env)
+  await configureDatabase(client, env.DATABASE_URL)
+  await client.execute('create table blobs (body text not null)')
+  const writeThreeMegabytes = async () => {
+    for (let commit = 0; commit < 30; commit++) await client.execute({ sql: 'insert into blobs (body) values (?)', args: ['x'.repeat(100_000)] })
+  }
+  return { client, env, file, writeThreeMegabytes }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('background checkpoints', () => {
+  it('copy the write-ahead log into the database file from their own thread, so commits need not', async () => {
+    const { client, env, file, writeThreeMegabytes } = await database('background')
+    const checkpoints = await startBackgroundCheckpoints(client, env)
+    expect(checkpoints).not.toBeNull()
+    // The request thread's connection would checkpoint only past the safety net.
+    expect((await client.execute('pragma wal_autocheckpoint')).rows[0][0]).toBe(8192)
+    await writeThreeMegabytes()
+    await pause(300)
+    expect(statSync(file).size).toBeGreaterThan(3_000_000)
+    await checkpoints!.stop()
+    client.close()
+  })
+
+  it('without them, the same writes stay in the log (below SQLite’s own threshold)', async () => {
+    const { client, file, writeThreeMegabytes } = await database('foreground')
+    await client.execute('pragma wal_autocheckpoint = 8192')
+    await writeThreeMegabytes()
+    await pause(300)
+    expect(statSync(file).size).toBeLessThan(100_000)
+    client.close()
+  })
+
+  it('are not started for a database that is not a local file', async () => {
+    const { client } = await database('remote')
+    expect(await startBackgroundCheckpoints(client, { DATABASE_URL: 'libsql://db.example.com' })).toBeNull()
+    expect(await startBackgroundCheckpoints(client, { DATABASE_URL: 'file:x.db', DATABASE_SYNC_URL: 'libsql://db.example.com' })).toBeNull()
+    client.close()
+  })
+})

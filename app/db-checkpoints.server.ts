@@ -1,0 +1,54 @@
+// Starts and stops the embedded database's background checkpoints (db-checkpoints.worker.js).
+// Imported by server.ts only: the worker's file is found next to this module's source, which a
+// bundle (the Remix build) would move.
+import { Worker } from 'node:worker_threads'
+import type { Client } from '@libsql/client'
+import type { Env } from './env.server'
+import { embeddedDatabaseFile } from './db.server'
+import { getLogger } from './observability/logger.server'
+
+/** How often the background connection checkpoints. */
+const INTERVAL_MS = 25
+/**
+ * Past this many log pages (4 KiB each) the request thread checkpoints after all, as SQLite would at
+ * 1,000: the safety net for a background thread that stopped or fell behind.
+ */
+const FALLBACK_PAGES = 8192
+const SQLITE_DEFAULT_PAGES = 1000
+
+export interface BackgroundCheckpoints {
+  stop(): Promise<void>
+}
+
+/**
+ * Moves checkpoints off the request thread, for an embedded database file (not an embedded replica,
+ * which manages its log itself). Null when there is nothing to do.
+ */
+export async function startBackgroundCheckpoints(client: Client, env: Pick<Env, 'DATABASE_URL' | 'DATABASE_ENCRYPTION_KEY' | 'DATABASE_SYNC_URL'>): Promise<BackgroundCheckpoints | null> {
+  if (!embeddedDatabaseFile(env.DATABASE_URL) || env.DATABASE_SYNC_URL) return null
+  const logger = getLogger().child({ component: 'db-checkpoints' })
+  const worker = new Worker(new URL('./db-checkpoints.worker.js', import.meta.url), {
+    workerData: { url: env.DATABASE_URL, encryptionKey: env.DATABASE_ENCRYPTION_KEY, intervalMs: INTERVAL_MS },
+  })
+  let stopping = false
+  const fallBack = (reason: string, detail: unknown) => {
+    logger.warn({ err: detail }, `background checkpoints ${reason}; the request thread checkpoints itself again`)
+    void client.execute(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`).catch(() => {})
+  }
+  worker.on('message', (message: { type: string; message?: string }) => {
+    if (message.type === 'failed') logger.warn({ reason: message.message }, 'a background checkpoint failed')
+  })
+  worker.on('error', (error) => fallBack('stopped with an error', error))
+  worker.on('exit', (code) => {
+    if (!stopping) fallBack(`ended (exit code ${code})`, null)
+  })
+  await client.execute(`PRAGMA wal_autocheckpoint = ${FALLBACK_PAGES}`)
+  return {
+    async stop() {
+      stopping = true
+      const exited = new Promise((resolve) => worker.once('exit', resolve))
+      worker.postMessage('stop')
+      await exited
+    },
+  }
+}
