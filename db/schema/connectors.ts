@@ -45,7 +45,6 @@ export const deliveries = sqliteTable(
       .notNull()
       .references(() => repositories.id, { onDelete: 'cascade' }),
     event: text('event').notNull(),
-    payload: text('payload').notNull(),
     status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull(),
@@ -61,6 +60,16 @@ export const deliveries = sqliteTable(
     index('deliveries_repository_idx').on(t.repositoryId, t.receivedAt),
   ],
 )
+
+// A delivery's raw payload (often 10-100 KB), apart from its row: the row changes as the delivery is
+// claimed and settled, and SQLite rewrites a whole record on every update, so a payload kept in the
+// row would be written three times. Written once, with the row, in the same transaction.
+export const deliveryPayloads = sqliteTable('delivery_payloads', {
+  deliveryId: integer('delivery_id')
+    .primaryKey()
+    .references(() => deliveries.id, { onDelete: 'cascade' }),
+  payload: text('payload').notNull(),
+})
 
 export const commits = sqliteTable(
   'commits',

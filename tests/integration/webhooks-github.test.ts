@@ -356,7 +356,7 @@ describe('POST /webhooks/github', () => {
     const asAdmin = await (await fetch(`${server.url}${pagePath}`, { headers: { cookie: admin } })).text()
     expect(asAdmin).toContain('>Replay<')
 
-    await db.execute({ sql: 'update deliveries set payload = ? where id = ?', args: [JSON.stringify(githubExamples('workflow_run')[1]), row.id] })
+    await db.execute({ sql: 'update delivery_payloads set payload = ? where delivery_id = ?', args: [JSON.stringify(githubExamples('workflow_run')[1]), row.id] })
     const replay = await fetch(`${server.url}${pagePath}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie: admin },

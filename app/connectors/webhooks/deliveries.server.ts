@@ -1,7 +1,7 @@
 // Webhook deliveries: recorded before anything else (idempotency on provider + delivery id, and the
 // raw payload), then claimed, processed and settled by the delivery worker.
 import { and, desc, eq, gt, gte, inArray, ne, sql, type SQL } from 'drizzle-orm'
-import { deliveries, repositories, type Provider } from '../../../db/schema'
+import { deliveries, deliveryPayloads, repositories, type Provider } from '../../../db/schema'
 import { recordAudit, type AuditActor } from '../../auth/audit.server'
 import { getClient, getDb } from '../../db.server'
 import { singleton } from '../../utils/singleton.server'
@@ -17,7 +17,7 @@ const RETRY_CAP_MS = 60 * 60 * 1000
 /** How long a claim holds: past it, another worker (or replica) may take the delivery over. */
 export const LEASE_MS = 60_000
 const DAY_MS = 24 * 60 * 60 * 1000
-/** Deliveries written in one INSERT (each row binds 9 values; SQLite allows 32,766). */
+/** Deliveries written in one INSERT (each row binds 8 values, its payload 3; SQLite allows 32,766). */
 const MAX_GROUP = 500
 
 export interface NewDelivery {
@@ -48,7 +48,7 @@ const waiting: Waiting[] = []
 let flushScheduled = false
 
 // The intake has parsed each payload already; the worker usually claims a delivery within
-// milliseconds, so it takes the parsed payload from here instead of reading the row's payload back
+// milliseconds, so it takes the parsed payload from here instead of reading the stored payload back
 // and parsing it again. Only committed rows go in, and a claim takes its entry out, so the database
 // stays the source of truth: a retry, a replay, another replica or a restarted process reads the
 // row. Bounded, so a worker that falls behind costs memory only up to this many payloads.
@@ -111,20 +111,33 @@ async function insertWithRetry(group: Waiting[]) {
   }
 }
 
-const INSERT_COLUMNS = 'provider, delivery_id, repository_id, event, payload, status, attempts, next_attempt_at, received_at, processed_at'
-const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, 0, ?, ?, ?)'
+const INSERT_COLUMNS = 'provider, delivery_id, repository_id, event, status, attempts, next_attempt_at, received_at, processed_at'
+const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, 0, ?, ?, ?)'
+// A redelivery's payload is not stored again: its row exists already, and so does its payload.
+const PAYLOAD_PLACEHOLDERS = '((select id from deliveries where provider = ? and delivery_id = ?), ?)'
 
 // Written without the query builder: this runs for every delivery, and building a multi-row INSERT
-// through Drizzle costs more than the insert itself.
+// through Drizzle costs more than the insert itself. The rows and their payloads commit together.
 async function insertGroup(group: Waiting[]) {
-  const args: Array<string | number | null> = []
+  const rowArgs: Array<string | number | null> = []
+  const payloadArgs: Array<string | number | null> = []
   for (const { row, receivedAt } of group) {
-    args.push(row.provider, row.deliveryId, row.repositoryId, row.event, row.payload, row.status, receivedAt, receivedAt, row.status === 'pending' ? null : receivedAt)
+    rowArgs.push(row.provider, row.deliveryId, row.repositoryId, row.event, row.status, receivedAt, receivedAt, row.status === 'pending' ? null : receivedAt)
+    payloadArgs.push(row.provider, row.deliveryId, row.payload)
   }
-  const result = await getClient().execute({
-    sql: `insert into deliveries (${INSERT_COLUMNS}) values ${group.map(() => ROW_PLACEHOLDERS).join(', ')} on conflict do nothing returning id, provider, delivery_id`,
-    args,
-  })
+  const [result] = await getClient().batch(
+    [
+      {
+        sql: `insert into deliveries (${INSERT_COLUMNS}) values ${group.map(() => ROW_PLACEHOLDERS).join(', ')} on conflict do nothing returning id, provider, delivery_id`,
+        args: rowArgs,
+      },
+      {
+        sql: `insert into delivery_payloads (delivery_id, payload) values ${group.map(() => PAYLOAD_PLACEHOLDERS).join(', ')} on conflict do nothing`,
+        args: payloadArgs,
+      },
+    ],
+    'write',
+  )
   const rows = result.rows.map((row) => ({ id: Number(row.id), provider: String(row.provider), deliveryId: String(row.delivery_id) }))
   const created = new Map(rows.map((row) => [`${row.provider}\0${row.deliveryId}`, row.id]))
   for (const entry of group) {
@@ -159,10 +172,8 @@ export function payloadOf(delivery: ClaimedDelivery): Json {
   return delivery.parsed ?? (JSON.parse(delivery.payload ?? '') as Json)
 }
 
-// A delivery row carries its payload (often 10-100 KB) before the status columns, so reading a
-// row's status means reading through its payload. Claims therefore pick due rows from the queue
-// index alone (status, next_attempt_at, id), never by reading rows: claims that ran out first
-// (there are few), then pending deliveries, oldest first.
+// Claims pick due rows from the queue index alone (status, next_attempt_at, id): claims that ran out
+// first (there are few), then pending deliveries, oldest first.
 function dueIds(limit: number, now: number) {
   return sql`select id from (select id from deliveries where status = 'processing' and leased_until <= ${now} limit ${limit})
     union all
@@ -170,11 +181,11 @@ function dueIds(limit: number, now: number) {
     limit ${limit}`
 }
 
-function claim(tx: Tx, ids: SQL, now: number, withPayload: boolean) {
+function claim(tx: Tx, ids: SQL, now: number) {
   return tx.all<Record<string, unknown>>(sql`update deliveries
     set status = 'processing', leased_until = ${now + LEASE_MS}, attempts = attempts + 1
     where id in (${ids})
-    returning id, provider, delivery_id, repository_id, event, ${withPayload ? sql`payload` : sql`null as payload`}, attempts, received_at`)
+    returning id, provider, delivery_id, repository_id, event, attempts, received_at`)
 }
 
 function toClaimed(rows: Record<string, unknown>[]): ClaimedDelivery[] {
@@ -185,11 +196,30 @@ function toClaimed(rows: Record<string, unknown>[]): ClaimedDelivery[] {
       deliveryId: String(row.delivery_id),
       repositoryId: String(row.repository_id),
       event: String(row.event),
-      payload: row.payload === null ? null : String(row.payload),
+      payload: null,
       attempts: Number(row.attempts),
       receivedAt: Number(row.received_at),
     }))
     .sort((a, b) => a.id - b.id)
+}
+
+/** Gives each claimed delivery its payload: parsed by the intake, if still in memory, or else as stored. */
+async function withPayloads(tx: Tx, claimed: ClaimedDelivery[]): Promise<ClaimedDelivery[]> {
+  const missing: number[] = []
+  for (const delivery of claimed) {
+    const parsed = parsedPayloads.get(delivery.id)
+    if (parsed) delivery.parsed = parsed
+    else missing.push(delivery.id)
+    parsedPayloads.delete(delivery.id)
+  }
+  if (missing.length) {
+    const rows = await tx.all<{ id: number; payload: string }>(
+      sql`select delivery_id as id, payload from delivery_payloads where delivery_id in (select value from json_each(${JSON.stringify(missing)}))`,
+    )
+    const payloads = new Map(rows.map((row) => [Number(row.id), String(row.payload)]))
+    for (const delivery of claimed) if (!delivery.parsed) delivery.payload = payloads.get(delivery.id) ?? null
+  }
+  return claimed
 }
 
 /** Whether any delivery is due, read from the queue index: the idle worker asks before taking the write lock. */
@@ -204,33 +234,17 @@ export async function hasDueDeliveries(now = Date.now()): Promise<boolean> {
  * transaction that processes them (`tx`), the claim commits or rolls back with their processing.
  */
 export async function claimDueDeliveries(limit: number, now = Date.now(), tx: Tx = getDb()): Promise<ClaimedDelivery[]> {
-  const claimed = toClaimed(await claim(tx, dueIds(limit, now), now, parsedPayloads.size === 0))
-  const missing: number[] = []
-  for (const delivery of claimed) {
-    if (delivery.payload !== null) {
-      parsedPayloads.delete(delivery.id)
-      continue
-    }
-    const parsed = parsedPayloads.get(delivery.id)
-    if (parsed) {
-      delivery.parsed = parsed
-      parsedPayloads.delete(delivery.id)
-    } else missing.push(delivery.id)
-  }
-  if (missing.length) {
-    const rows = await tx.all<{ id: number; payload: string }>(sql`select id, payload from deliveries where id in (${sql.join(missing.map((id) => sql`${id}`), sql`, `)})`)
-    const payloads = new Map(rows.map((row) => [Number(row.id), String(row.payload)]))
-    for (const delivery of claimed) if (delivery.payload === null && !delivery.parsed) delivery.payload = payloads.get(delivery.id) ?? null
-  }
-  return claimed
+  return withPayloads(tx, toClaimed(await claim(tx, dueIds(limit, now), now)))
 }
 
 /** Claims one delivery by id if it is still due. */
 export async function claimDelivery(id: number, now = Date.now()): Promise<ClaimedDelivery | undefined> {
   const ids = sql`select id from deliveries where id = ${id} and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'processing' and leased_until <= ${now}))`
-  const [delivery] = toClaimed(await claim(getDb(), ids, now, true))
-  if (delivery) parsedPayloads.delete(delivery.id)
-  return delivery
+  const db = getDb()
+  const [delivery] = toClaimed(await claim(db, ids, now))
+  if (!delivery) return undefined
+  const [claimed] = await withPayloads(db, [delivery])
+  return claimed
 }
 
 export type Settlement =
@@ -314,9 +328,10 @@ const listColumns = {
 
 export async function getDelivery(repositoryId: string, id: number) {
   const [row] = await getDb()
-    .select({ ...listColumns, provider: deliveries.provider, payload: deliveries.payload, repositoryName: repositories.name })
+    .select({ ...listColumns, provider: deliveries.provider, payload: deliveryPayloads.payload, repositoryName: repositories.name })
     .from(deliveries)
     .innerJoin(repositories, eq(repositories.id, deliveries.repositoryId))
+    .innerJoin(deliveryPayloads, eq(deliveryPayloads.deliveryId, deliveries.id))
     .where(and(eq(deliveries.id, id), eq(deliveries.repositoryId, repositoryId)))
   return row
 }
@@ -337,7 +352,7 @@ export const HEALTH_DAYS = 14
  * last HEALTH_DAYS days (oldest first, empty days included), retries waiting, and recent failures.
  *
  * Each count is answered from an index (repository + time, or status + next attempt), so that it
- * reads no delivery row, and with it no payload. A failed delivery's next_attempt_at is when it
+ * reads no delivery row. A failed delivery's next_attempt_at is when it
  * failed: failures count on the day they happened.
  */
 export async function deliveryHealth(repositoryId: string, now = Date.now()) {
