@@ -164,6 +164,15 @@ export async function run(): Promise<BenchRow[]> {
     // Express alone on the same server and machine: what the webhook figures are a fraction of.
     progress(`webhooks: GET /healthz for ${BASELINE_SECONDS} s (baseline)`)
     const baseline = await healthz(server)
+    // The same schedule against express alone: the floor that the load generator and HTTP set.
+    progress(`webhooks: GET /healthz at ${TARGET_PER_SECOND}/s on a schedule for ${BASELINE_SECONDS} s (baseline)`)
+    const scheduledHealthz = await openLoop({
+      baseUrl: server.baseUrl,
+      rate: TARGET_PER_SECOND,
+      seconds: BASELINE_SECONDS,
+      makeRequest: () => ({ method: 'GET', path: '/healthz', headers: {}, body: '' }),
+    })
+    const scheduledHealthzStats = summarize(scheduledHealthz.latencies)
 
     progress(`webhooks: warming up for ${WARMUP_SECONDS} s`)
     await fire(server, secret, makeBody, WARMUP_SECONDS)
@@ -206,6 +215,17 @@ export async function run(): Promise<BenchRow[]> {
         unit: 'ms',
         n: baseline.n,
         note: 'baseline: express alone',
+      },
+      {
+        case: `GET /healthz, ${TARGET_PER_SECOND}/s`,
+        reqPerSec: scheduledHealthz.ratePerSecond,
+        ratio: scheduledHealthz.ratePerSecond / baseline.rate,
+        p50: scheduledHealthzStats.p50,
+        p99: scheduledHealthzStats.p99,
+        mean: scheduledHealthzStats.mean,
+        unit: 'ms',
+        n: scheduledHealthzStats.n,
+        note: `baseline for the scheduled run below: express alone, latency from when each request was due; sender at worst ${scheduledHealthz.worstSendLagMs.toFixed(1)} ms behind`,
       },
       {
         case: 'POST /webhooks/github workflow_run → 202, saturated',
