@@ -141,4 +141,26 @@ describe('CommitGraph', () => {
     expect(graph.newestAncestorWhere(graph.idOf(label(5))!, (id) => id === graph.idOf(label(2)), 100)).toBeNull()
     expect(graph.newestAncestorWhere(graph.idOf(label(6))!, (id) => greens.has(id), 2)).toBeNull()
   })
+
+  it('builds the same graph from the database\'s text as from rows, ignoring edges of commits it was not given', () => {
+    fc.assert(
+      fc.property(dag, ({ parents, arrival }) => {
+        const rows = arrival.map((index) => [label(index), 1000 + index, parents[index].map(label)] as const)
+        const commits = rows.map(([sha, at]) => `${sha} ${at}`).join('\n')
+        const edges = [...rows.flatMap(([sha, , list]) => list.map((parent) => `${sha} ${parent}`)), 'zzz-not-a-commit c000'].join('\n')
+        const fromText = CommitGraph.fromText(commits, edges)
+        const built = CommitGraph.build(rows)
+        expect(fromText.size).toBe(built.size)
+        for (const [sha] of rows) {
+          const a = fromText.idOf(sha)!
+          const b = built.idOf(sha)!
+          expect(fromText.parents[a].map((id) => fromText.shas[id])).toEqual(built.parents[b].map((id) => built.shas[id]))
+          expect(fromText.generation[a]).toBe(built.generation[b])
+          expect(fromText.committedAt[a]).toBe(built.committedAt[b])
+          expect(fromText.partial[a]).toBe(built.partial[b])
+        }
+        expect(fromText.has('zzz-not-a-commit')).toBe(false)
+      }),
+    )
+  })
 })

@@ -76,14 +76,49 @@ export class CommitGraph {
     }
     for (const [sha, , parentShas] of commits) {
       const id = graph.index.get(sha)!
-      const list = graph.parents[id]
-      for (const parentSha of parentShas) {
-        const parent = graph.intern(parentSha)
-        if (parent === id || list.includes(parent)) continue
-        list.push(parent)
-        graph.children[parent].push(id)
-      }
+      for (const parentSha of parentShas) graph.link(id, parentSha)
     }
+    return CommitGraph.settleAll(graph)
+  }
+
+  /**
+   * Builds a whole graph from text, as the database hands it over in one piece: `commits` has a line
+   * "sha time" per commit, `edges` a line "sha parent" per parent, a commit's parents in order.
+   */
+  static fromText(commits: string, edges: string): CommitGraph {
+    const graph = new CommitGraph()
+    for (let at = 0; at < commits.length; ) {
+      let end = commits.indexOf('\n', at)
+      if (end < 0) end = commits.length
+      const space = commits.indexOf(' ', at)
+      const id = graph.intern(commits.slice(at, space))
+      graph.known[id] = true
+      graph.committedAt[id] = Number(commits.slice(space + 1, end))
+      at = end + 1
+    }
+    for (let at = 0; at < edges.length; ) {
+      let end = edges.indexOf('\n', at)
+      if (end < 0) end = edges.length
+      const space = edges.indexOf(' ', at)
+      // Only the parents of commits the text listed: the edges of others are none of this graph's.
+      const id = graph.index.get(edges.slice(at, space))
+      if (id !== undefined && graph.known[id]) graph.link(id, edges.slice(space + 1, end))
+      at = end + 1
+    }
+    return CommitGraph.settleAll(graph)
+  }
+
+  /** Adds a parent to a commit during a whole-graph build (no generations yet). */
+  private link(id: number, parentSha: string) {
+    const parent = this.intern(parentSha)
+    const list = this.parents[id]
+    if (parent === id || list.includes(parent)) return
+    list.push(parent)
+    this.children[parent].push(id)
+  }
+
+  /** Generations and partial marks for a whole graph just built. */
+  private static settleAll(graph: CommitGraph): CommitGraph {
     // Kahn's algorithm over everything: parents before children.
     const size = graph.shas.length
     const remaining = new Int32Array(size)

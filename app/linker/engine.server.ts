@@ -9,7 +9,8 @@
 // round is written in one transaction; if that fails the caches are dropped.
 import { sql } from 'drizzle-orm'
 import type { episodes } from '../../db/schema'
-import { getDb } from '../db.server'
+import { getClient, getDb } from '../db.server'
+import { readTextBeside } from '../db-reader.server'
 import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '../notifications/linker-events.server'
 import { CommitGraph } from './commit-graph'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
@@ -32,7 +33,8 @@ const TESTS_BATCH = 20_000
 const MANY_CHANGED_COMMITS = 2000
 const CHUNK = 5000
 
-const DECISIVE = sql.raw([...GREEN_CONCLUSIONS, ...RED_CONCLUSIONS].map((conclusion) => `'${conclusion}'`).join(', '))
+const DECISIVE_LIST = [...GREEN_CONCLUSIONS, ...RED_CONCLUSIONS].map((conclusion) => `'${conclusion}'`).join(', ')
+const DECISIVE = sql.raw(DECISIVE_LIST)
 const ZERO_SHA = /^0+$/
 
 export type EpisodeRow = typeof episodes.$inferSelect
@@ -175,6 +177,21 @@ type RunTuple = [number, string | null, string, string, number, string, number, 
 
 const RUN_COLUMNS = sql`json_group_array(json_array(id, branch, name, head_sha, attempt, conclusion, coalesce(completed_at, source_updated_at), provider, external_id))`
 
+// Text, one run per record (fields split by \x1f, records by \x1e): the fastest way to read 200,000
+// runs. Written out, not built with drizzle: it may run on the reader thread's connection.
+const ALL_RUNS_SQL = `select group_concat(id || char(31) || attempt || char(31) || coalesce(completed_at, source_updated_at) || char(31) ||
+    head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
+  from ci_runs where repository_id = ? and status = 'completed' and branch is not null and conclusion in (${DECISIVE_LIST})`
+
+/** Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), read beside this thread's work. */
+function readAllRuns(repositoryId: string): Promise<string | null> {
+  return readTextBeside(ALL_RUNS_SQL, [repositoryId], async () => {
+    const row = await getClient().execute({ sql: ALL_RUNS_SQL, args: [repositoryId] })
+    const value = row.rows[0]?.[0]
+    return value === null || value === undefined ? null : String(value)
+  })
+}
+
 export class Linker {
   private repos = new Map<string, RepoState>()
   private lastStamp = 0
@@ -218,28 +235,7 @@ export class Linker {
     const db = getDb()
     const commits = (await firstRow<{ j: string | null }>(db, sql`select group_concat(sha || ' ' || committed_at, char(10)) as j from commits where repository_id = ${repositoryId}`))?.j ?? ''
     const edges = (await firstRow<{ j: string | null }>(db, sql`select group_concat(sha || ' ' || parent_sha, char(10)) as j from commit_parents where repository_id = ${repositoryId}`))?.j ?? ''
-    const parentsOf = new Map<string, string[]>()
-    for (let at = 0; at < edges.length; ) {
-      let end = edges.indexOf('\n', at)
-      if (end < 0) end = edges.length
-      const space = edges.indexOf(' ', at)
-      const sha = edges.slice(at, space)
-      const parent = edges.slice(space + 1, end)
-      const list = parentsOf.get(sha)
-      if (list) list.push(parent)
-      else parentsOf.set(sha, [parent])
-      at = end + 1
-    }
-    const rows: Array<[string, number, string[]]> = []
-    for (let at = 0; at < commits.length; ) {
-      let end = commits.indexOf('\n', at)
-      if (end < 0) end = commits.length
-      const space = commits.indexOf(' ', at)
-      const sha = commits.slice(at, space)
-      rows.push([sha, Number(commits.slice(space + 1, end)), parentsOf.get(sha) ?? []])
-      at = end + 1
-    }
-    return CommitGraph.build(rows)
+    return CommitGraph.fromText(commits, edges)
   }
 
   /** Creates the sequence rows that do not exist yet and returns the ids of all those asked for. */
@@ -282,7 +278,7 @@ export class Linker {
    * Loads sequences from the database (their runs, their stored episodes) and reconciles each in
    * full: what the database holds afterwards is what these runs say, whatever happened before.
    */
-  private async loadSequences(repo: RepoState, keys: Array<[string, string]> | 'all', round: Round): Promise<Sequence[]> {
+  private async loadSequences(repo: RepoState, keys: Array<[string, string]> | 'all', round: Round, allRuns?: Promise<string | null>): Promise<Sequence[]> {
     const db = getDb()
     const wanted = keys === 'all' ? 'all' : keys.filter(([branch, name]) => !repo.sequences.has(key(branch, name)))
     if (wanted !== 'all' && wanted.length === 0) return []
@@ -321,17 +317,10 @@ export class Linker {
       offer(this.slot(sequence, sha), id, conclusion, at, attempt, provider, externalId)
     }
     if (wanted === 'all') {
-      // Text, one run per record (fields split by \x1f, records by \x1e): the fastest way to read 200,000 runs.
-      const text = await firstRow<{ j: string | null }>(
-        db,
-        sql`select group_concat(id || char(31) || attempt || char(31) || coalesce(completed_at, source_updated_at) || char(31) ||
-              head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
-            from ci_runs where repository_id = ${repo.id} and status = 'completed' and branch is not null and conclusion in (${DECISIVE})`,
-      )
+      const all = (await (allRuns ?? readAllRuns(repo.id))) ?? ''
       // Parsed in place (no array per record): this loop sees every run of the repository.
       const bySeparatedKey = new Map<string, Sequence>()
       for (const sequence of loaded) bySeparatedKey.set(`${sequence.branch}\x1f${sequence.name}`, sequence)
-      const all = text?.j ?? ''
       let at = 0
       const number = (end: number) => {
         let value = 0
@@ -1114,6 +1103,9 @@ export class Linker {
         })
       }
       round.timings.lap('test outcomes')
+      // Every run, read on the other core while this thread loads the commit graph.
+      const allRuns = readAllRuns(repositoryId)
+      allRuns.catch(() => {})
       // The commit graph is an index of commits, which never change once stored (they only gain a
       // parent or a corrected time): a cached one is reused while it still adds up the same.
       const cached = this.repos.get(repositoryId)
@@ -1136,7 +1128,7 @@ export class Linker {
       }
       round.timings.lap('read ranges')
       round.runLinkRepositories.push(repositoryId)
-      await this.loadSequences(repo, 'all', round)
+      await this.loadSequences(repo, 'all', round, allRuns)
       repo.complete = true
       await this.write(round, options.holder)
       return round.timings.phases

@@ -1,0 +1,64 @@
+// Big reads beside the caller's work. libSQL's embedded database runs on the calling thread, so a
+// read of a few hundred milliseconds holds that thread still; for one whose result is needed only
+// later (the linker's full recompute reads 200,000 runs while it loads the commit graph), a second
+// connection in a worker thread runs it on the other core. WAL lets it read beside the writer; it
+// sees what was committed when it starts, as a read on the main connection outside a transaction
+// would. The thread starts at the first read and keeps its connection; it keeps the process alive
+// only while a read is out.
+import { Worker } from 'node:worker_threads'
+import { embeddedDatabaseFile } from './db.server'
+import { getEnv } from './env.server'
+
+type Arg = string | number | null
+
+interface Reader {
+  worker: Worker
+  next: number
+  waiting: Map<number, { resolve: (value: string | null) => void; reject: (error: Error) => void }>
+}
+
+function startReader(url: string, encryptionKey: string | undefined): Reader {
+  const worker = new Worker(new URL('./db-reader.worker.js', import.meta.url), { workerData: { url, encryptionKey } })
+  worker.unref()
+  const reader: Reader = { worker, next: 1, waiting: new Map() }
+  worker.on('message', (message: { id: number; value?: string | null; error?: string }) => {
+    const waiting = reader.waiting.get(message.id)
+    if (!waiting) return
+    reader.waiting.delete(message.id)
+    if (reader.waiting.size === 0) worker.unref()
+    if (message.error !== undefined) waiting.reject(new Error(message.error))
+    else waiting.resolve(message.value ?? null)
+  })
+  const failAll = (error: Error) => {
+    for (const waiting of reader.waiting.values()) waiting.reject(error)
+    reader.waiting.clear()
+    forgetReader()
+  }
+  worker.on('error', failAll)
+  worker.on('exit', (code) => failAll(new Error(`the database reader thread ended (exit code ${code})`)))
+  return reader
+}
+
+let current: Reader | null = null
+
+function forgetReader() {
+  current = null
+}
+
+/**
+ * The first column of the first row of `sql` as text (null if none), read on the reader thread's
+ * connection when the database is an embedded file, or else on `fallback` (a remote server, or an
+ * embedded replica, which reads through its own connection).
+ */
+export function readTextBeside(sql: string, args: Arg[], fallback: () => Promise<string | null>): Promise<string | null> {
+  const env = getEnv()
+  if (!embeddedDatabaseFile(env.DATABASE_URL) || env.DATABASE_SYNC_URL) return fallback()
+  const reader = (current ??= startReader(env.DATABASE_URL, env.DATABASE_ENCRYPTION_KEY))
+  return new Promise((resolve, reject) => {
+    const id = reader.next++
+    reader.waiting.set(id, { resolve, reject })
+    // Kept alive while a read is out: a process with nothing else to do would otherwise exit waiting.
+    reader.worker.ref()
+    reader.worker.postMessage({ id, sql, args })
+  })
+}
