@@ -183,13 +183,34 @@ const ALL_RUNS_SQL = `select group_concat(id || char(31) || attempt || char(31) 
     head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
   from ci_runs where repository_id = ? and status = 'completed' and branch is not null and conclusion in (${DECISIVE_LIST})`
 
+interface GraphText {
+  commits: string
+  edges: string
+}
+
+// Two flat text reads ("sha time" lines; "sha parent" lines in primary-key order, so a commit's
+// parents come together and in order): several times faster than JSON, row objects or a join.
+const GRAPH_COMMITS_SQL = "select group_concat(sha || ' ' || committed_at, char(10)) from commits where repository_id = ?"
+const GRAPH_EDGES_SQL = "select group_concat(sha || ' ' || parent_sha, char(10)) from commit_parents where repository_id = ?"
+
+/**
+ * A repository's commit graph as text: read `here`, on this thread's connection (inside a round,
+ * which may have written commits not yet committed), or `beside`, on the reader thread.
+ */
+async function readGraphText(repositoryId: string, where: 'here' | 'beside'): Promise<GraphText> {
+  const read = (query: string) => (where === 'beside' ? readTextBeside(query, [repositoryId], () => readTextHere(query, [repositoryId])) : readTextHere(query, [repositoryId]))
+  const [commits, edges] = await Promise.all([read(GRAPH_COMMITS_SQL), read(GRAPH_EDGES_SQL)])
+  return { commits: commits ?? '', edges: edges ?? '' }
+}
+
+async function readTextHere(query: string, args: Array<string | number>): Promise<string | null> {
+  const value = (await getClient().execute({ sql: query, args })).rows[0]?.[0]
+  return value === null || value === undefined ? null : String(value)
+}
+
 /** Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), read beside this thread's work. */
 function readAllRuns(repositoryId: string): Promise<string | null> {
-  return readTextBeside(ALL_RUNS_SQL, [repositoryId], async () => {
-    const row = await getClient().execute({ sql: ALL_RUNS_SQL, args: [repositoryId] })
-    const value = row.rows[0]?.[0]
-    return value === null || value === undefined ? null : String(value)
-  })
+  return readTextBeside(ALL_RUNS_SQL, [repositoryId], () => readTextHere(ALL_RUNS_SQL, [repositoryId]))
 }
 
 export class Linker {
@@ -203,13 +224,13 @@ export class Linker {
 
   // --- loading -----------------------------------------------------------------------------------
 
-  private async repoState(repositoryId: string, reuse?: CommitGraph): Promise<RepoState | null> {
+  private async repoState(repositoryId: string, reuse?: CommitGraph, graphText?: Promise<GraphText>): Promise<RepoState | null> {
     const cached = this.repos.get(repositoryId)
     if (cached) return cached
     const db = getDb()
     const repository = await firstRow<{ default_branch: string }>(db, sql`select default_branch from repositories where id = ${repositoryId}`)
     if (!repository) return null
-    const graph = reuse ?? (await this.loadGraph(repositoryId))
+    const graph = reuse ?? (await this.loadGraph(repositoryId, graphText))
     const rejected = await readTuples<[string]>(
       db,
       sql`select json_group_array(json_array(from_ref)) as j from links where repository_id = ${repositoryId} and from_kind = 'ci_run' and status = 'rejected'`,
@@ -229,12 +250,8 @@ export class Linker {
     return state
   }
 
-  private async loadGraph(repositoryId: string): Promise<CommitGraph> {
-    // Two flat text reads ("sha time" lines; "sha parent" lines in primary-key order, so a commit's
-    // parents come together and in order): several times faster than JSON, row objects or a join.
-    const db = getDb()
-    const commits = (await firstRow<{ j: string | null }>(db, sql`select group_concat(sha || ' ' || committed_at, char(10)) as j from commits where repository_id = ${repositoryId}`))?.j ?? ''
-    const edges = (await firstRow<{ j: string | null }>(db, sql`select group_concat(sha || ' ' || parent_sha, char(10)) as j from commit_parents where repository_id = ${repositoryId}`))?.j ?? ''
+  private async loadGraph(repositoryId: string, text: Promise<GraphText> = readGraphText(repositoryId, 'here')): Promise<CommitGraph> {
+    const { commits, edges } = await text
     return CommitGraph.fromText(commits, edges)
   }
 
@@ -1103,14 +1120,16 @@ export class Linker {
         })
       }
       round.timings.lap('test outcomes')
-      // Every run, read on the other core while this thread loads the commit graph.
-      const allRuns = readAllRuns(repositoryId)
-      allRuns.catch(() => {})
       // The commit graph is an index of commits, which never change once stored (they only gain a
       // parent or a corrected time): a cached one is reused while it still adds up the same.
       const cached = this.repos.get(repositoryId)
       this.repos.delete(repositoryId)
-      const repo = (await this.reuseGraph(cached)) ?? (await this.repoState(repositoryId))
+      const reused = await this.reuseGraph(cached)
+      // The graph's text and then every run, read on the other core while this thread builds the graph.
+      const graphText = reused ? undefined : readGraphText(repositoryId, 'beside')
+      const allRuns = readAllRuns(repositoryId)
+      allRuns.catch(() => {})
+      const repo = reused ?? (await this.repoState(repositoryId, undefined, graphText))
       round.timings.lap('commit graph')
       if (!repo) return round.timings.phases
       round.forceRanges = true
