@@ -162,14 +162,27 @@ export async function run(): Promise<BenchRow[]> {
   const { repositories } = await import('../db/schema')
   const { GIT_LOG_OPTIONS } = await import('../app/connectors/git-log-parser.server')
   const { latestGitImport, runNextGitImport, startGitImport } = await import('../app/connectors/git-import.server')
+  const { startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
+  const { getEnv } = await import('../app/env.server')
+  let checkpoints: Awaited<ReturnType<typeof startBackgroundCheckpoints>> = null
 
-  /** A fresh database file with the repository registered; the app reads its environment once, so forget it. */
-  async function freshDatabase(round: number) {
+  async function closeAll() {
+    await checkpoints?.stop()
+    checkpoints = null
     closeDatabase()
+  }
+
+  /**
+   * A fresh database file with the repository registered (the app reads its environment once, so
+   * forget it), with checkpoints in their own thread, as the server runs them.
+   */
+  async function freshDatabase(round: number) {
+    await closeAll()
     process.env.DATABASE_URL = `file:${path.join(work, `round-${round}.db`)}`
     forgetSingleton('env')
     await configureDatabase(getClient(), process.env.DATABASE_URL)
     await migrateDatabase(getDb())
+    checkpoints = await startBackgroundCheckpoints(getClient(), getEnv())
     await getDb().insert(repositories).values({ id: 'bench-repo', name: 'bench', provider: 'git', gitPath: path.basename(repo) })
   }
 
@@ -212,7 +225,7 @@ export async function run(): Promise<BenchRow[]> {
       )
     }
   } finally {
-    closeDatabase()
+    await closeAll()
     rmSync(work, { recursive: true, force: true })
   }
 

@@ -102,7 +102,9 @@ export const commitParents = sqliteTable(
     parentSha: text('parent_sha').notNull(),
     position: integer('position').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.repositoryId, t.sha, t.position] }), index('commit_parents_parent_idx').on(t.repositoryId, t.parentSha)],
+  // Read by commit (the graph loads whole); no query looks commits up by parent, so no index on it:
+  // a git import writes tens of thousands of rows here.
+  (t) => [primaryKey({ columns: [t.repositoryId, t.sha, t.position] })],
 )
 
 export const commitFiles = sqliteTable(
@@ -115,7 +117,8 @@ export const commitFiles = sqliteTable(
     additions: integer('additions'),
     deletions: integer('deletions'),
   },
-  (t) => [primaryKey({ columns: [t.repositoryId, t.sha, t.path] }), index('commit_files_path_idx').on(t.repositoryId, t.path)],
+  // Read by commit (a suspect's files); no query looks commits up by path, so no index on it.
+  (t) => [primaryKey({ columns: [t.repositoryId, t.sha, t.path] })],
 )
 
 // Where each branch pointed at its latest push (or import).
