@@ -19,9 +19,7 @@ import { getLogger } from './app/observability/logger.server'
 import { runWithRequestContext, type RequestContext } from './app/observability/request-context.server'
 import { crossSiteRefusal } from './app/auth/csrf.server'
 import { migrateDatabase } from './db/migrate'
-import { allScheduledJobs, allWorkers } from './app/jobs/registry.server'
-import { startScheduler, stopScheduler } from './app/jobs/scheduler.server'
-import { startWorkers, stopWorkers } from './app/jobs/workers.server'
+import { startBackgroundThread, type BackgroundThread } from './app/jobs/background-thread.server'
 import { staticSecurityHeaders, webhookHandler } from './app/connectors/webhooks/express-intake.server'
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from './db/seed'
 
@@ -239,6 +237,7 @@ function watchBuildInDevelopment(onChange: (build: ServerBuild) => void) {
 }
 
 let checkpoints: BackgroundCheckpoints | null = null
+let background: BackgroundThread | null = null
 
 function shutdownOn(server: Server) {
   let stopping = false
@@ -249,8 +248,7 @@ function shutdownOn(server: Server) {
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS)
     force.unref()
     server.close(async () => {
-      await stopScheduler()
-      await stopWorkers()
+      await background?.stop()
       await checkpoints?.stop()
       closeDatabase()
       getLogger().info('stopped')
@@ -284,8 +282,7 @@ async function main() {
     fail(error.code === 'EADDRINUSE' ? `port ${env.PORT} is already in use (PORT)` : `cannot listen on ${env.HOST}:${env.PORT}: ${error.message}`)
   })
   shutdownOn(server)
-  startWorkers(await allWorkers())
-  startScheduler(await allScheduledJobs())
+  background = startBackgroundThread()
 }
 
 await main()

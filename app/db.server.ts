@@ -11,6 +11,8 @@ export type Database = LibSQLDatabase<typeof schema>
 export interface DatabaseHandle {
   client: Client
   db: Database
+  /** The turns its calls take (embedded databases only). */
+  turns: Turns | null
 }
 
 /** How long a writer waits for another writer's lock before SQLITE_BUSY, in ms. */
@@ -37,14 +39,31 @@ export function ensureDatabaseDirectory(url: string) {
 const TURN_WAIT_LIMIT_MS = 15_000
 
 /**
+ * Who may use the connection next: a call or a transaction takes a turn, and gives it back when
+ * done. `kind` says whether it may write; only turns borrowed from another thread tell them apart.
+ */
+export interface Turns {
+  take(kind: TurnKind): Promise<void>
+  give(kind: TurnKind): void
+}
+
+export type TurnKind = 'read' | 'write'
+
+/** A statement that starts with SELECT only reads; anything else (WITH, PRAGMA, ...) is taken as a write. */
+function kindOf(statement: unknown): TurnKind {
+  const text = typeof statement === 'string' ? statement : (statement as { sql?: unknown } | null)?.sql
+  return typeof text === 'string' && /^\s*select\b/i.test(text) ? 'read' : 'write'
+}
+
+/**
  * Turns on the one connection of an embedded database, first come first served. A transaction
  * holds its turn from BEGIN to COMMIT or ROLLBACK; any other call holds it for that call.
  */
-class ConnectionTurns {
+class ConnectionTurns implements Turns {
   private busy = false
   private readonly waiting: Array<() => void> = []
 
-  take(): Promise<void> {
+  take(_kind?: TurnKind): Promise<void> {
     if (!this.busy) {
       this.busy = true
       return Promise.resolve()
@@ -65,7 +84,7 @@ class ConnectionTurns {
     })
   }
 
-  give(): void {
+  give(_kind?: TurnKind): void {
     const next = this.waiting.shift()
     if (next) next()
     else this.busy = false
@@ -81,42 +100,44 @@ class ConnectionTurns {
  * connection; and since libSQL refuses (TRANSACTION_ACTIVE) any call while a transaction holds it,
  * every call and every transaction waits its turn here instead.
  */
-function takeTurns(client: Client): Client {
-  const turns = new ConnectionTurns()
+function takeTurns(client: Client, turns: Turns): Client {
   const execute = client.execute.bind(client) as (...args: unknown[]) => Promise<unknown>
   const batch = client.batch.bind(client) as (...args: unknown[]) => Promise<unknown>
   const executeMultiple = client.executeMultiple.bind(client)
   const migrate = client.migrate.bind(client)
   const inTurn =
-    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>, kindFor: (...args: A) => TurnKind) =>
     async (...args: A): Promise<R> => {
-      await turns.take()
+      const kind = kindFor(...args)
+      await turns.take(kind)
       try {
         return await call(...args)
       } finally {
-        turns.give()
+        turns.give(kind)
       }
     }
-  client.execute = inTurn(execute) as Client['execute']
-  client.batch = inTurn(batch) as Client['batch']
-  client.executeMultiple = inTurn(executeMultiple)
-  client.migrate = inTurn(migrate)
+  const writes = () => 'write' as const
+  client.execute = inTurn(execute, kindOf) as Client['execute']
+  client.batch = inTurn(batch, (_statements, mode) => (mode === 'read' ? 'read' : 'write')) as Client['batch']
+  client.executeMultiple = inTurn(executeMultiple, writes)
+  client.migrate = inTurn(migrate, writes)
 
   const begin = client.transaction.bind(client)
   client.transaction = async (mode?: TransactionMode) => {
-    await turns.take()
+    const kind = mode === 'read' ? 'read' : 'write'
+    await turns.take(kind)
     let transaction: Awaited<ReturnType<Client['transaction']>>
     try {
       transaction = await (mode === undefined ? begin() : begin(mode))
     } catch (error) {
-      turns.give()
+      turns.give(kind)
       throw error
     }
     let released = false
     const finish = () => {
       if (!released) {
         released = true
-        turns.give()
+        turns.give(kind)
       }
     }
     const commit = transaction.commit.bind(transaction)
@@ -133,6 +154,103 @@ function takeTurns(client: Client): Client {
   return client
 }
 
+// The server's background thread (app/jobs/background-thread.server.ts) has a connection of its own
+// to the same file. Two connections writing at once would make one of them wait for SQLite's lock by
+// sleeping, which on the request thread stalls every request. So the background thread borrows its
+// turns from the request thread's queue: it asks over a message port, the request thread queues the
+// ask like any call of its own and answers when it is the thread's turn, and everything on the request
+// thread waits for that turn without blocking, as it would for a transaction of its own.
+
+type TurnMessage = { turn: 'take'; id: number } | { turn: 'granted'; id: number } | { turn: 'refused'; id: number; reason: string } | { turn: 'give' }
+
+interface TurnPort {
+  postMessage(message: TurnMessage): void
+  on(event: 'message', listener: (message: TurnMessage) => void): unknown
+}
+
+/**
+ * Request thread: answers a background thread's asks for turns on this process's connection (or
+ * `database`'s). Returns a release for when that thread is gone.
+ */
+export function lendTurns(port: TurnPort, database: DatabaseHandle = handle()): () => void {
+  const turns = database.turns
+  let held = 0
+  let gone = false
+  port.on('message', (message) => {
+    if (!turns || gone) return
+    if (message.turn === 'take') {
+      turns.take('write').then(
+        () => {
+          if (gone) return turns.give('write')
+          held++
+          port.postMessage({ turn: 'granted', id: message.id })
+        },
+        (error: Error) => port.postMessage({ turn: 'refused', id: message.id, reason: error.message }),
+      )
+    } else if (message.turn === 'give' && held > 0) {
+      held--
+      turns.give('write')
+    }
+  })
+  // A thread that ended while holding a turn gives it back, or nothing would run again.
+  return () => {
+    gone = true
+    for (; held > 0; held--) turns?.give('write')
+  }
+}
+
+let turnPort: TurnPort | null = null
+
+/**
+ * Background thread, before its first database call: connections opened from now on take their
+ * turns from the request thread's, asked for over `port` (null: their own again).
+ */
+export function borrowTurns(port: TurnPort | null) {
+  turnPort = port
+}
+
+function turnsFromElsewhere(): Turns | null {
+  return turnPort ? new BorrowedTurns(turnPort) : null
+}
+
+/** This thread's calls queue here first, then each asks the request thread for its turn. */
+class BorrowedTurns implements Turns {
+  private readonly local = new ConnectionTurns()
+  private next = 1
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
+
+  constructor(private readonly port: TurnPort) {
+    port.on('message', (message) => {
+      if (message.turn !== 'granted' && message.turn !== 'refused') return
+      const waiting = this.waiting.get(message.id)
+      this.waiting.delete(message.id)
+      if (message.turn === 'granted') waiting?.resolve()
+      else waiting?.reject(new Error(message.reason))
+    })
+  }
+
+  async take(kind: TurnKind): Promise<void> {
+    await this.local.take(kind)
+    // WAL lets a read run beside the other connection's writer: only writes need the request thread's turn.
+    if (kind === 'read') return
+    const id = this.next++
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.waiting.set(id, { resolve, reject })
+        this.port.postMessage({ turn: 'take', id })
+      })
+    } catch (error) {
+      this.local.give(kind)
+      throw error
+    }
+  }
+
+  give(kind: TurnKind): void {
+    if (kind === 'write') this.port.postMessage({ turn: 'give' })
+    this.local.give(kind)
+  }
+}
+
 /** Opens a client for the configured database. */
 export function openDatabase(
   env: Pick<Env, 'DATABASE_URL' | 'DATABASE_AUTH_TOKEN' | 'DATABASE_ENCRYPTION_KEY' | 'DATABASE_SYNC_URL'>,
@@ -147,8 +265,9 @@ export function openDatabase(
     timeout: BUSY_TIMEOUT_MS,
     ...(embedded ? { concurrency: 1 } : {}),
   })
-  if (embedded) takeTurns(client)
-  return { client, db: drizzle(client, { schema }) }
+  const turns = embedded ? (turnsFromElsewhere() ?? new ConnectionTurns()) : null
+  if (turns) takeTurns(client, turns)
+  return { client, db: drizzle(client, { schema }), turns }
 }
 
 /**

@@ -33,9 +33,11 @@ interface Registry {
   started: boolean
   stopping: boolean
   states: Map<string, WorkerState>
+  /** Workers that run in another thread, and how to nudge them there. */
+  elsewhere: Map<string, (name: string) => void>
 }
 
-const registry = singleton<Registry>('workers', () => ({ started: false, stopping: false, states: new Map() }))
+const registry = singleton<Registry>('workers', () => ({ started: false, stopping: false, states: new Map(), elsewhere: new Map() }))
 
 const ERROR_BACKOFF_MS = 1000
 
@@ -94,10 +96,18 @@ export function startWorkers(workers: Worker[]) {
 /** Tells a worker that work is waiting, so it runs now rather than at its next interval. */
 export function nudgeWorker(name: string) {
   const state = registry.states.get(name)
-  if (!state) return
+  if (!state) return registry.elsewhere.get(name)?.(name)
   state.nudged = true
   // Never run the worker inside the caller's turn: the caller may be in the middle of a transaction.
   setImmediate(() => state.wake?.())
+}
+
+/** Nudges for these workers go to `forward`: they run in another thread (see background-thread.server.ts). */
+export function forwardNudges(names: string[], forward: ((name: string) => void) | null) {
+  for (const name of names) {
+    if (forward) registry.elsewhere.set(name, forward)
+    else registry.elsewhere.delete(name)
+  }
 }
 
 /** True once shutdown has begun: long rounds (a git import) stop at their next safe point. */

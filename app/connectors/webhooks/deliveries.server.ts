@@ -4,7 +4,6 @@ import { and, desc, eq, gt, gte, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import { deliveries, deliveryPayloads, repositories, type Provider } from '../../../db/schema'
 import { recordAudit, type AuditActor } from '../../auth/audit.server'
 import { getClient, getDb } from '../../db.server'
-import { singleton } from '../../utils/singleton.server'
 import type { Tx } from '../timeline.server'
 import type { Json } from './normalize.server'
 
@@ -34,7 +33,6 @@ export type Recorded = { id: number; duplicate: false } | { id: number | null; d
 
 interface Waiting {
   row: NewDelivery
-  parsed?: Json
   receivedAt: number
   resolve: (value: Recorded) => void
   reject: (error: unknown) => void
@@ -47,22 +45,13 @@ interface Waiting {
 const waiting: Waiting[] = []
 let flushScheduled = false
 
-// The intake has parsed each payload already; the worker usually claims a delivery within
-// milliseconds, so it takes the parsed payload from here instead of reading the stored payload back
-// and parsing it again. Only committed rows go in, and a claim takes its entry out, so the database
-// stays the source of truth: a retry, a replay, another replica or a restarted process reads the
-// row. Bounded, so a worker that falls behind costs memory only up to this many payloads.
-const PARSED_CACHE_MAX = 2000
-const parsedPayloads = singleton('webhook-parsed-payloads', () => new Map<number, Json>())
-
 /**
  * Stores a delivery unless one with the same provider and delivery id is stored already (a
- * redelivery: nothing changes). Resolves once the row is committed. `parsed`: the payload as the
- * intake parsed it, handed to the worker if it is still in memory then.
+ * redelivery: nothing changes). Resolves once the row is committed.
  */
-export function recordDelivery(row: NewDelivery, parsed?: Json): Promise<Recorded> {
+export function recordDelivery(row: NewDelivery): Promise<Recorded> {
   return new Promise((resolve, reject) => {
-    waiting.push({ row, parsed, receivedAt: Date.now(), resolve, reject })
+    waiting.push({ row, receivedAt: Date.now(), resolve, reject })
     if (!flushScheduled) {
       flushScheduled = true
       setImmediate(flushWaiting)
@@ -146,7 +135,6 @@ async function insertGroup(group: Waiting[]) {
     // The first of two copies in one group is the delivery; the second a redelivery.
     if (id !== undefined) {
       created.delete(key)
-      if (entry.parsed && entry.row.status === 'pending' && parsedPayloads.size < PARSED_CACHE_MAX) parsedPayloads.set(id, entry.parsed)
       entry.resolve({ id, duplicate: false })
     } else {
       entry.resolve({ id: null, duplicate: true })
@@ -160,8 +148,9 @@ export interface ClaimedDelivery {
   deliveryId: string
   repositoryId: string
   event: string
-  /** The raw payload; null when `parsed` came from the intake's memory instead. */
+  /** The raw payload; null if it could not be read. */
   payload: string | null
+  /** The payload already parsed, when it was read and parsed before the claim. */
   parsed?: Json
   attempts: number
   receivedAt: number
@@ -203,22 +192,14 @@ function toClaimed(rows: Record<string, unknown>[]): ClaimedDelivery[] {
     .sort((a, b) => a.id - b.id)
 }
 
-/** Gives each claimed delivery its payload: parsed by the intake, if still in memory, or else as stored. */
+/** Gives each claimed delivery its stored payload. */
 async function withPayloads(tx: Tx, claimed: ClaimedDelivery[]): Promise<ClaimedDelivery[]> {
-  const missing: number[] = []
-  for (const delivery of claimed) {
-    const parsed = parsedPayloads.get(delivery.id)
-    if (parsed) delivery.parsed = parsed
-    else missing.push(delivery.id)
-    parsedPayloads.delete(delivery.id)
-  }
-  if (missing.length) {
-    const rows = await tx.all<{ id: number; payload: string }>(
-      sql`select delivery_id as id, payload from delivery_payloads where delivery_id in (select value from json_each(${JSON.stringify(missing)}))`,
-    )
-    const payloads = new Map(rows.map((row) => [Number(row.id), String(row.payload)]))
-    for (const delivery of claimed) if (!delivery.parsed) delivery.payload = payloads.get(delivery.id) ?? null
-  }
+  if (claimed.length === 0) return claimed
+  const rows = await tx.all<{ id: number; payload: string }>(
+    sql`select delivery_id as id, payload from delivery_payloads where delivery_id in (select value from json_each(${JSON.stringify(claimed.map((delivery) => delivery.id))}))`,
+  )
+  const payloads = new Map(rows.map((row) => [Number(row.id), String(row.payload)]))
+  for (const delivery of claimed) delivery.payload = payloads.get(delivery.id) ?? null
   return claimed
 }
 
@@ -235,6 +216,46 @@ export async function hasDueDeliveries(now = Date.now()): Promise<boolean> {
  */
 export async function claimDueDeliveries(limit: number, now = Date.now(), tx: Tx = getDb()): Promise<ClaimedDelivery[]> {
   return withPayloads(tx, toClaimed(await claim(tx, dueIds(limit, now), now)))
+}
+
+export interface PeekedDelivery {
+  id: number
+  payload: string | null
+  parsed?: Json
+}
+
+/**
+ * Due deliveries and their payloads, parsed, read without claiming them: the worker does this
+ * before it takes the write turn (see claimPeeked), so the turn lasts only as long as the writes.
+ * Another worker may claim some of them meanwhile; only those still due are claimed then.
+ */
+export async function peekDueDeliveries(limit: number, now = Date.now()): Promise<PeekedDelivery[]> {
+  const rows = await getDb().all<{ id: number; payload: string | null }>(
+    sql`select d.id as id, p.payload as payload from (${dueIds(limit, now)}) d left join delivery_payloads p on p.delivery_id = d.id`,
+  )
+  return rows.map((row) => {
+    const peeked: PeekedDelivery = { id: Number(row.id), payload: row.payload === null ? null : String(row.payload) }
+    try {
+      if (peeked.payload !== null) peeked.parsed = JSON.parse(peeked.payload) as Json
+    } catch {
+      // Processing parses it again and fails it for good, with the reason.
+    }
+    return peeked
+  })
+}
+
+/** Inside the processing transaction: claims those of `peeked` still due, each with its payload as peeked. */
+export async function claimPeeked(tx: Tx, peeked: PeekedDelivery[], now = Date.now()): Promise<ClaimedDelivery[]> {
+  if (peeked.length === 0) return []
+  const ids = sql`select id from deliveries where id in (select value from json_each(${JSON.stringify(peeked.map((delivery) => delivery.id))}))
+    and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'processing' and leased_until <= ${now}))`
+  const byId = new Map(peeked.map((delivery) => [delivery.id, delivery]))
+  const claimed = toClaimed(await claim(tx, ids, now))
+  for (const delivery of claimed) {
+    delivery.payload = byId.get(delivery.id)?.payload ?? null
+    delivery.parsed = byId.get(delivery.id)?.parsed
+  }
+  return claimed
 }
 
 /** Claims one delivery by id if it is still due. */

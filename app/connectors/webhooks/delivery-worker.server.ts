@@ -6,16 +6,17 @@ import { getLogger } from '../../observability/logger.server'
 import { upsertCiRuns } from '../ci-runs-batch.server'
 import type { CiRunInput } from '../ci-runs.server'
 import type { Tx } from '../timeline.server'
-import { claimDelivery, claimDueDeliveries, hasDueDeliveries, settleDeliveries, type ClaimedDelivery, type Settlement } from './deliveries.server'
+import { claimDelivery, claimPeeked, peekDueDeliveries, settleDeliveries, type ClaimedDelivery, type Settlement } from './deliveries.server'
 import { githubCiRunInput, processGithubDelivery } from './github.server'
 import { gitlabCiRunInput, processGitlabDelivery } from './gitlab.server'
 import { DELIVERY_WORKER } from './intake.server'
 import { PermanentDeliveryError } from './normalize.server'
 
 /**
- * How long one batch may take. The embedded database runs on this thread, so while a batch runs,
- * webhook requests wait: the worker sizes its batches to fit (a workflow run, batched, takes about
- * 0.2 ms; a commit about 0.5 ms whatever the batch holds).
+ * How long one batch may hold the database's write turn. The worker runs in the background thread,
+ * but while its transaction runs, webhook intake waits for the turn to record deliveries: the
+ * worker sizes its batches to fit (a workflow run, batched, takes about 0.2 ms; a commit about
+ * 0.5 ms whatever the batch holds). Payloads are read and parsed before the turn is taken.
  */
 const BATCH_BUDGET_MS = 10
 const MIN_BATCH = 4
@@ -88,16 +89,17 @@ function failure(delivery: ClaimedDelivery, error: unknown): Settlement {
  * many were claimed.
  */
 export async function processDueDeliveries(limit = batchSize()): Promise<number> {
-  // The embedded database blocks this thread while it waits for a lock: a transaction must never
-  // share a turn of the event loop with another worker's or a request's writes. Workers start
-  // together, and other workers are nudged from inside transactions: begin on a turn of our own.
+  // Workers start together, and other workers are nudged from inside transactions: begin on a turn
+  // of the event loop of our own.
   await new Promise((resolve) => setImmediate(resolve))
-  if (!(await hasDueDeliveries())) return 0
+  // Read and parse first, outside the transaction: it holds the write turn only for the writes.
+  const peeked = await peekDueDeliveries(limit)
+  if (peeked.length === 0) return 0
   const started = performance.now()
   let claimed: ClaimedDelivery[] = []
   try {
     await getDb().transaction(async (tx) => {
-      claimed = await claimDueDeliveries(limit, Date.now(), tx)
+      claimed = await claimPeeked(tx, peeked, Date.now())
       await settleDeliveries(tx, await processBatch(tx, claimed))
     })
     if (claimed.length) learn(performance.now() - started, claimed.length)

@@ -55,7 +55,7 @@ export async function receiveGithubWebhook(input: WebhookInput): Promise<Webhook
   }
 
   const status = event === 'ping' ? 'processed' : PROCESSED_EVENTS.has(event) ? 'pending' : 'ignored'
-  const recorded = await recordDelivery({ provider: 'github', deliveryId, repositoryId: target.id, event, payload: text, status }, json)
+  const recorded = await recordDelivery({ provider: 'github', deliveryId, repositoryId: target.id, event, payload: text, status })
   return acknowledge(recorded, status, event)
 }
 

@@ -64,7 +64,7 @@ export async function receiveGitlabWebhook(input: WebhookInput): Promise<Webhook
   }
 
   const status = PROCESSED_EVENTS.has(event) ? 'pending' : 'ignored'
-  const recorded = await recordDelivery({ provider: 'gitlab', deliveryId: deliveryIdOf(input), repositoryId: target.id, event, payload: text, status }, json)
+  const recorded = await recordDelivery({ provider: 'gitlab', deliveryId: deliveryIdOf(input), repositoryId: target.id, event, payload: text, status })
   return acknowledge(recorded, status, event)
 }
 
