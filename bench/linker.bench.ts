@@ -145,10 +145,15 @@ export async function run(): Promise<BenchRow[]> {
   const { Linker } = await import('../app/linker/engine.server')
   const { loadSuspectInputs, scoreEpisodes } = await import('../app/linker/suspects.server')
   const { upsertCiRun } = await import('../app/connectors/ci-runs.server')
+  const { startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
+  const { getEnv } = await import('../app/env.server')
+  let checkpoints: Awaited<ReturnType<typeof startBackgroundCheckpoints>> = null
 
   try {
     await configureDatabase(getClient(), databaseUrl)
     await migrateDatabase(getDb())
+    // Checkpoints in their own thread, as the server runs them.
+    checkpoints = await startBackgroundCheckpoints(getClient(), getEnv())
     const db = getDb()
     const rand = random(42)
 
@@ -388,6 +393,7 @@ export async function run(): Promise<BenchRow[]> {
     })
     return rows
   } finally {
+    await checkpoints?.stop()
     closeDatabase()
     rmSync(dir, { recursive: true, force: true })
   }
