@@ -52,7 +52,7 @@ describe('the embedded database connection', () => {
 })
 
 describe('a second connection that borrows its turns (the background thread)', () => {
-  it('waits for the lender’s transaction without blocking it, reads beside it, and makes the lender wait in turn', async () => {
+  it('waits for the lender’s transaction without blocking it, reads beside it, and makes the lender’s writes (not its reads) wait in turn', async () => {
     const { port1, port2 } = new MessageChannel()
     const returnTurns = lendTurns(port1, lender)
     borrowTurns(port2)
@@ -86,8 +86,12 @@ describe('a second connection that borrows its turns (the background thread)', (
         await new Promise((resolve) => setTimeout(resolve, 60))
       })
       await new Promise((resolve) => setTimeout(resolve, 5))
-      await client.execute("insert into lent (who) values ('lender again')")
-      await borrowerTransaction
+      const seen: string[] = []
+      const lenderWrite2 = client.execute("insert into lent (who) values ('lender again')").then(() => seen.push('lender wrote'))
+      // A read on the lender's connection does not wait for the borrower's write.
+      await client.execute('select count(*) from lent').then(() => seen.push('lender read'))
+      await Promise.all([lenderWrite2, borrowerTransaction])
+      expect(seen).toEqual(['lender read', 'lender wrote'])
       clearInterval(ticker)
       expect(ticks.length).toBeGreaterThan(5)
       const rows = await db.all<{ who: string }>(sql`select who from lent order by rowid`)

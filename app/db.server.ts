@@ -40,7 +40,7 @@ const TURN_WAIT_LIMIT_MS = 15_000
 
 /**
  * Who may use the connection next: a call or a transaction takes a turn, and gives it back when
- * done. `kind` says whether it may write; only turns borrowed from another thread tell them apart.
+ * done. `kind` says whether it may write: a read need not wait for another thread's write.
  */
 export interface Turns {
   take(kind: TurnKind): Promise<void>
@@ -55,39 +55,81 @@ function kindOf(statement: unknown): TurnKind {
   return typeof text === 'string' && /^\s*select\b/i.test(text) ? 'read' : 'write'
 }
 
-/**
- * Turns on the one connection of an embedded database, first come first served. A transaction
- * holds its turn from BEGIN to COMMIT or ROLLBACK; any other call holds it for that call.
- */
-class ConnectionTurns implements Turns {
+/** First come, first served; a wait past TURN_WAIT_LIMIT_MS fails with `waitedFor` in its message. */
+class Queue {
   private busy = false
   private readonly waiting: Array<() => void> = []
 
-  take(_kind?: TurnKind): Promise<void> {
-    if (!this.busy) {
-      this.busy = true
-      return Promise.resolve()
-    }
+  constructor(private readonly waitedFor: string) {}
+
+  /** Takes the turn if it is free; false if someone holds it. */
+  takeNow(): boolean {
+    if (this.busy) return false
+    this.busy = true
+    return true
+  }
+
+  take(): Promise<void> {
+    if (this.takeNow()) return Promise.resolve()
     return new Promise((resolve, reject) => {
       const start = () => {
         clearTimeout(timer)
         resolve()
       }
-      // A turn that never comes is a bug (a statement on the client inside a transaction's callback,
-      // instead of on the transaction): fail loudly rather than hang.
       const timer = setTimeout(() => {
         const index = this.waiting.indexOf(start)
         if (index >= 0) this.waiting.splice(index, 1)
-        reject(new Error(`Waited ${TURN_WAIT_LIMIT_MS} ms for the database connection; is a transaction open on this path?`))
+        reject(new Error(`Waited ${TURN_WAIT_LIMIT_MS} ms for ${this.waitedFor}`))
       }, TURN_WAIT_LIMIT_MS)
       this.waiting.push(start)
     })
   }
 
-  give(_kind?: TurnKind): void {
+  give(): void {
     const next = this.waiting.shift()
     if (next) next()
     else this.busy = false
+  }
+}
+
+/**
+ * Turns on the one connection of an embedded database, first come first served. A transaction
+ * holds its turn from BEGIN to COMMIT or ROLLBACK; any other call holds it for that call. A write
+ * (a write statement or transaction) also holds the right to write, which a background thread's
+ * connection may borrow (lendTurns): meanwhile this thread's reads go on, and its writes wait.
+ */
+class ConnectionTurns implements Turns {
+  // A turn that never comes is a bug (a statement on the client inside a transaction's callback,
+  // instead of on the transaction): fail loudly rather than hang.
+  private readonly connection = new Queue('the database connection; is a transaction open on this path?')
+  private readonly writing = new Queue('the right to write to the database')
+
+  // A write takes the right to write before the connection, so that reads go on while it waits
+  // for another thread's write; always in that order, so that no two takers wait for each other.
+  // When the right to write is free, the connection is asked for at once, so that calls that do
+  // not wait for another thread keep the order they were made in.
+  async take(kind: TurnKind): Promise<void> {
+    if (kind === 'write' && !this.writing.takeNow()) await this.writing.take()
+    try {
+      await this.connection.take()
+    } catch (error) {
+      if (kind === 'write') this.writing.give()
+      throw error
+    }
+  }
+
+  give(kind: TurnKind): void {
+    this.connection.give()
+    if (kind === 'write') this.writing.give()
+  }
+
+  /** The right to write, for another thread's connection (it does not use this one). */
+  takeWriting(): Promise<void> {
+    return this.writing.take()
+  }
+
+  giveWriting(): void {
+    this.writing.give()
   }
 }
 
@@ -173,15 +215,15 @@ interface TurnPort {
  * `database`'s). Returns a release for when that thread is gone.
  */
 export function lendTurns(port: TurnPort, database: DatabaseHandle = handle()): () => void {
-  const turns = database.turns
+  const turns = database.turns instanceof ConnectionTurns ? database.turns : null
   let held = 0
   let gone = false
   port.on('message', (message) => {
     if (!turns || gone) return
     if (message.turn === 'take') {
-      turns.take('write').then(
+      turns.takeWriting().then(
         () => {
-          if (gone) return turns.give('write')
+          if (gone) return turns.giveWriting()
           held++
           port.postMessage({ turn: 'granted', id: message.id })
         },
@@ -189,13 +231,13 @@ export function lendTurns(port: TurnPort, database: DatabaseHandle = handle()): 
       )
     } else if (message.turn === 'give' && held > 0) {
       held--
-      turns.give('write')
+      turns.giveWriting()
     }
   })
   // A thread that ended while holding a turn gives it back, or nothing would run again.
   return () => {
     gone = true
-    for (; held > 0; held--) turns?.give('write')
+    for (; held > 0; held--) turns?.giveWriting()
   }
 }
 
@@ -215,7 +257,7 @@ function turnsFromElsewhere(): Turns | null {
 
 /** This thread's calls queue here first, then each asks the request thread for its turn. */
 class BorrowedTurns implements Turns {
-  private readonly local = new ConnectionTurns()
+  private readonly local = new Queue('the database connection; is a transaction open on this path?')
   private next = 1
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
 
@@ -230,7 +272,7 @@ class BorrowedTurns implements Turns {
   }
 
   async take(kind: TurnKind): Promise<void> {
-    await this.local.take(kind)
+    await this.local.take()
     // WAL lets a read run beside the other connection's writer: only writes need the request thread's turn.
     if (kind === 'read') return
     const id = this.next++
@@ -240,14 +282,14 @@ class BorrowedTurns implements Turns {
         this.port.postMessage({ turn: 'take', id })
       })
     } catch (error) {
-      this.local.give(kind)
+      this.local.give()
       throw error
     }
   }
 
   give(kind: TurnKind): void {
     if (kind === 'write') this.port.postMessage({ turn: 'give' })
-    this.local.give(kind)
+    this.local.give()
   }
 }
 
