@@ -244,18 +244,32 @@ export async function peekDueDeliveries(limit: number, now = Date.now()): Promis
   })
 }
 
-/** Inside the processing transaction: claims those of `peeked` still due, each with its payload as peeked. */
-export async function claimPeeked(tx: Tx, peeked: PeekedDelivery[], now = Date.now()): Promise<ClaimedDelivery[]> {
+/**
+ * Inside the processing transaction: takes those of `peeked` still due and marks them processed, in
+ * one statement. The transaction commits that with their processing, or rolls both back: a claim
+ * with a lease and then a settlement would write each row twice for a state no one else could see.
+ * Those that turn out to be of no interest are marked so afterwards (markIgnored).
+ */
+export async function takePeeked(tx: Tx, peeked: PeekedDelivery[], now = Date.now()): Promise<ClaimedDelivery[]> {
   if (peeked.length === 0) return []
-  const ids = sql`select id from deliveries where id in (select value from json_each(${JSON.stringify(peeked.map((delivery) => delivery.id))}))
-    and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'processing' and leased_until <= ${now}))`
+  const rows = await tx.all<Record<string, unknown>>(sql`update deliveries
+    set status = 'processed', processed_at = ${now}, leased_until = null, last_error = null, attempts = attempts + 1
+    where id in (select value from json_each(${JSON.stringify(peeked.map((delivery) => delivery.id))}))
+      and ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'processing' and leased_until <= ${now}))
+    returning id, provider, delivery_id, repository_id, event, attempts, received_at`)
   const byId = new Map(peeked.map((delivery) => [delivery.id, delivery]))
-  const claimed = toClaimed(await claim(tx, ids, now))
-  for (const delivery of claimed) {
+  const taken = toClaimed(rows)
+  for (const delivery of taken) {
     delivery.payload = byId.get(delivery.id)?.payload ?? null
     delivery.parsed = byId.get(delivery.id)?.parsed
   }
-  return claimed
+  return taken
+}
+
+/** Inside the transaction that took them (takePeeked): these deliveries were of no interest after all. */
+export async function markIgnored(tx: Tx, ids: number[]) {
+  if (ids.length === 0) return
+  await tx.run(sql`update deliveries set status = 'ignored' where id in (select value from json_each(${JSON.stringify(ids)}))`)
 }
 
 /** Claims one delivery by id if it is still due. */

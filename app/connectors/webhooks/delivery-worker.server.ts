@@ -6,7 +6,7 @@ import { getLogger } from '../../observability/logger.server'
 import { upsertCiRuns } from '../ci-runs-batch.server'
 import type { CiRunInput } from '../ci-runs.server'
 import type { Tx } from '../timeline.server'
-import { claimDelivery, claimPeeked, peekDueDeliveries, settleDeliveries, type ClaimedDelivery, type Settlement } from './deliveries.server'
+import { claimDelivery, markIgnored, peekDueDeliveries, settleDeliveries, takePeeked, type ClaimedDelivery, type Settlement } from './deliveries.server'
 import { githubCiRunInput, processGithubDelivery } from './github.server'
 import { gitlabCiRunInput, processGitlabDelivery } from './gitlab.server'
 import { DELIVERY_WORKER } from './intake.server'
@@ -83,10 +83,10 @@ function failure(delivery: ClaimedDelivery, error: unknown): Settlement {
 }
 
 /**
- * One round, in one transaction: claim up to `limit` due deliveries, process them, settle them. If
- * one of them fails, the transaction (claim included) rolls back and each delivery is claimed,
- * processed and settled on its own, so one bad delivery holds up none of the others. Returns how
- * many were claimed.
+ * One round, in one transaction: take up to `limit` due deliveries (read and parsed before), process
+ * them and mark them done. If one of them fails, the transaction rolls back and each delivery is
+ * claimed, processed and settled on its own, so one bad delivery holds up none of the others.
+ * Returns how many were taken.
  */
 export async function processDueDeliveries(limit = batchSize()): Promise<number> {
   // Workers start together, and other workers are nudged from inside transactions: begin on a turn
@@ -99,8 +99,12 @@ export async function processDueDeliveries(limit = batchSize()): Promise<number>
   let claimed: ClaimedDelivery[] = []
   try {
     await getDb().transaction(async (tx) => {
-      claimed = await claimPeeked(tx, peeked, Date.now())
-      await settleDeliveries(tx, await processBatch(tx, claimed))
+      claimed = await takePeeked(tx, peeked, Date.now())
+      const settlements = await processBatch(tx, claimed)
+      await markIgnored(
+        tx,
+        settlements.filter((settlement) => settlement.status === 'ignored').map((settlement) => settlement.id),
+      )
     })
     if (claimed.length) learn(performance.now() - started, claimed.length)
     return claimed.length
