@@ -203,21 +203,6 @@ async function withPayloads(tx: Tx, claimed: ClaimedDelivery[]): Promise<Claimed
   return claimed
 }
 
-/** Whether any delivery is due, read from the queue index: the idle worker asks before taking the write lock. */
-export async function hasDueDeliveries(now = Date.now()): Promise<boolean> {
-  const rows = await getDb().all(sql`select 1 from (${dueIds(1, now)})`)
-  return rows.length > 0
-}
-
-/**
- * Claims up to `limit` due deliveries in one statement, each with a lease of LEASE_MS: pending ones
- * whose time has come, and processing ones whose lease ran out (a worker that died). Inside the
- * transaction that processes them (`tx`), the claim commits or rolls back with their processing.
- */
-export async function claimDueDeliveries(limit: number, now = Date.now(), tx: Tx = getDb()): Promise<ClaimedDelivery[]> {
-  return withPayloads(tx, toClaimed(await claim(tx, dueIds(limit, now), now)))
-}
-
 export interface PeekedDelivery {
   id: number
   payload: string | null

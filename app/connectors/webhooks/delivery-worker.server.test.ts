@@ -4,7 +4,7 @@ import { ciRuns, deliveries } from '../../../db/schema'
 import { getDb } from '../../db.server'
 import { createRepository } from '../repositories.server'
 import { repositorySchema } from '../repository-schema'
-import { claimDueDeliveries, LEASE_MS, MAX_ATTEMPTS, recordDelivery, retryDelayMs } from './deliveries.server'
+import { claimDelivery, LEASE_MS, MAX_ATTEMPTS, peekDueDeliveries, recordDelivery, retryDelayMs, takePeeked } from './deliveries.server'
 import { processDueDeliveries } from './delivery-worker.server'
 
 let repositoryId: string
@@ -89,18 +89,27 @@ describe('processDueDeliveries', () => {
   })
 })
 
-describe('claimDueDeliveries', () => {
-  it('never hands one delivery to two claims, and takes over a claim that ran out', async () => {
+describe('taking due deliveries', () => {
+  it('never hands one delivery to two takers, and takes over a claim that ran out', async () => {
     await Promise.all(Array.from({ length: 6 }, (_, index) => recordDelivery(delivery(`lease-${index}`, run(`l${index}`)))))
-    const [a, b] = await Promise.all([claimDueDeliveries(4), claimDueDeliveries(4)])
-    const ids = [...a, ...b].map((claimed) => claimed.id)
-    expect(ids).toHaveLength(6)
-    expect(new Set(ids).size).toBe(6)
-    expect(await claimDueDeliveries(10)).toHaveLength(0)
-    // The worker holding them died: once the lease runs out they are due again, with the attempt counted.
-    const later = await claimDueDeliveries(10, Date.now() + LEASE_MS + 1)
-    expect(later).toHaveLength(6)
-    expect(later.every((claimed) => claimed.attempts === 2)).toBe(true)
+    // Two workers peek at the same due deliveries; each takes what is still due in its transaction.
+    const [first, second] = await Promise.all([peekDueDeliveries(10), peekDueDeliveries(10)])
+    expect(first.map((peeked) => peeked.id)).toEqual(second.map((peeked) => peeked.id))
+    const [a, b] = await Promise.all([getDb().transaction((tx) => takePeeked(tx, first)), getDb().transaction((tx) => takePeeked(tx, second))])
+    expect([...a, ...b].map((taken) => taken.id).sort()).toEqual(first.map((peeked) => peeked.id).sort())
+    expect(Math.min(a.length, b.length)).toBe(0)
+    expect(await peekDueDeliveries(10)).toHaveLength(0)
+
+    // A worker that claimed one on its own (a retry) died: once its lease runs out it is due again.
+    await recordDelivery(delivery('lease-died', run('l-died')))
+    const [pending] = await peekDueDeliveries(10)
+    expect(await claimDelivery(pending.id)).toMatchObject({ id: pending.id, attempts: 1 })
+    expect(await peekDueDeliveries(10)).toHaveLength(0)
+    const later = Date.now() + LEASE_MS + 1
+    const overdue = await peekDueDeliveries(10, later)
+    expect(overdue.map((peeked) => peeked.id)).toEqual([pending.id])
+    const [taken] = await getDb().transaction((tx) => takePeeked(tx, overdue, later))
+    expect(taken).toMatchObject({ id: pending.id, attempts: 2 })
   })
 
   it('backs off 10 s, 20 s, 40 s ... up to an hour, with ±20% jitter', () => {
