@@ -194,8 +194,9 @@ const GRAPH_COMMITS_SQL = "select group_concat(sha || ' ' || committed_at, char(
 const GRAPH_EDGES_SQL = "select group_concat(sha || ' ' || parent_sha, char(10)) from commit_parents where repository_id = ?"
 
 /**
- * A repository's commit graph as text: read `here`, on this thread's connection (inside a round,
- * which may have written commits not yet committed), or `beside`, on the reader thread.
+ * A repository's commit graph as text: read `here`, on this thread's connection (a round that
+ * needs the graph before it can go on), or `beside`, on the reader thread (a full recompute, which
+ * reads the runs meanwhile).
  */
 async function readGraphText(repositoryId: string, where: 'here' | 'beside'): Promise<GraphText> {
   const read = (query: string) => (where === 'beside' ? readTextBeside(query, [repositoryId], () => readTextHere(query, [repositoryId])) : readTextHere(query, [repositoryId]))
