@@ -5,6 +5,7 @@ import { userHasPermission } from '../auth/permissions'
 import { actorCan, requirePermission } from '../auth/require.server'
 import { Notice } from '../components/admin-nav'
 import { GeneralErrorBoundary } from '../components/error-boundary'
+import { RepositorySelect } from '../components/forms/repository-select'
 import { EpisodeBadge, EpisodeLink, Sha, Since } from '../components/linker'
 import { branchStatusPath } from '../linker/branch-name'
 import { listEpisodes, listRepositoryNames, type EpisodeListItem } from '../linker/branches.server'
@@ -55,14 +56,7 @@ export default function RedBranchesPage() {
           <label className="label" htmlFor="repository">
             Repository
           </label>
-          <select id="repository" name="repository" defaultValue={repositoryId ?? ''} className="input w-auto">
-            <option value="">All</option>
-            {repositories.map((repository) => (
-              <option key={repository.id} value={repository.id}>
-                {repository.name}
-              </option>
-            ))}
-          </select>
+          <RepositorySelect repositories={repositories} selected={repositoryId} anyLabel="All" className="input w-auto" />
           <button type="submit" className="btn">
             Show
           </button>

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, useLoaderData } from '@remix-run/react'
 import { requirePermission } from '../auth/require.server'
 import { GeneralErrorBoundary } from '../components/error-boundary'
+import { RepositorySelect } from '../components/forms/repository-select'
 import { Sha } from '../components/linker'
 import { listRepositoryNames } from '../linker/branches.server'
 import { FLAKE_WINDOW_MS, FLAKY_SORTS, flakeEvidence, listFlakyTests, type FlakySort } from '../linker/flaky.server'
@@ -46,14 +47,7 @@ export default function FlakyTestsPage() {
           <label className="label" htmlFor="repository">
             Repository
           </label>
-          <select id="repository" name="repository" defaultValue={repositoryId ?? ''} className="input mt-1 w-auto">
-            <option value="">All</option>
-            {repositories.map((repository) => (
-              <option key={repository.id} value={repository.id}>
-                {repository.name}
-              </option>
-            ))}
-          </select>
+          <RepositorySelect repositories={repositories} selected={repositoryId} anyLabel="All" />
         </div>
         <div>
           <label className="label" htmlFor="sort">

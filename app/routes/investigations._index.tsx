@@ -4,6 +4,7 @@ import type { InvestigationStatus, Severity } from '../../db/schema/investigatio
 import { actorCan, requirePermission } from '../auth/require.server'
 import { GeneralErrorBoundary } from '../components/error-boundary'
 import { Checkboxes } from '../components/forms/checkboxes'
+import { RepositorySelect } from '../components/forms/repository-select'
 import { SEVERITY_TEXT_STYLES, StatusPill } from '../components/investigation-status'
 import { filterOf, listFilterChoices, listInvestigations, readListQuery } from '../investigations/list.server'
 import { STATUS_LABELS } from '../investigations/status'
@@ -111,19 +112,7 @@ export default function InvestigationsPage() {
             <label className="label" htmlFor="repository">
               Repository
             </label>
-            <select
-              id="repository"
-              name="repository"
-              defaultValue={query.repositoryId ?? ''}
-              className="input mt-1 w-auto"
-            >
-              <option value="">Any</option>
-              {repositories.map((repository) => (
-                <option key={repository.id} value={repository.id}>
-                  {repository.name}
-                </option>
-              ))}
-            </select>
+            <RepositorySelect repositories={repositories} selected={query.repositoryId} anyLabel="Any" />
           </div>
           <div>
             <label className="label" htmlFor="owner">
