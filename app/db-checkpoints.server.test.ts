@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { configureDatabase, openDatabase } from './db.server'
-import { startBackgroundCheckpoints } from './db-checkpoints.server'
+import { leaveCheckpointsToOthers, startBackgroundCheckpoints } from './db-checkpoints.server'
 
 const directory = mkdtempSync(path.join(tmpdir(), 'inquest-db-checkpoints-'))
 
@@ -19,7 +19,9 @@ async function database(name: string) {
   const writeThreeMegabytes = async () => {
     for (let commit = 0; commit < 30; commit++) await client.execute({ sql: 'insert into blobs (body) values (?)', args: ['x'.repeat(100_000)] })
   }
-  return { client, env, file, writeThreeMegabytes }
+  const writeSixMegabytesAtOnce = () =>
+    client.batch(Array.from({ length: 60 }, () => ({ sql: 'insert into blobs (body) values (?)', args: ['x'.repeat(100_000)] })), 'write')
+  return { client, env, file, writeThreeMegabytes, writeSixMegabytesAtOnce }
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -44,6 +46,24 @@ describe('background checkpoints', () => {
     await writeThreeMegabytes()
     await pause(300)
     expect(statSync(file).size).toBeLessThan(100_000)
+    client.close()
+  })
+
+  it('are left to the checkpoint thread by the background thread’s connection, even after a big commit', async () => {
+    const { client, env, file, writeSixMegabytesAtOnce } = await database('background-connection')
+    await leaveCheckpointsToOthers(client, env)
+    expect((await client.execute('pragma wal_autocheckpoint')).rows[0][0]).toBe(0)
+    await writeSixMegabytesAtOnce()
+    expect(statSync(file).size).toBeLessThan(100_000)
+    client.close()
+  })
+
+  it('are run by the commit itself past 1,000 log pages otherwise (SQLite’s default)', async () => {
+    const { client, file, writeSixMegabytesAtOnce } = await database('default-connection')
+    await writeSixMegabytesAtOnce()
+    expect(statSync(file).size).toBeGreaterThan(6_000_000)
+    await leaveCheckpointsToOthers(client, { DATABASE_URL: 'file:x.db', DATABASE_SYNC_URL: 'libsql://db.example.com' })
+    expect((await client.execute('pragma wal_autocheckpoint')).rows[0][0]).toBe(1000)
     client.close()
   })
 

@@ -1,6 +1,6 @@
 // Starts and stops the embedded database's background checkpoints (db-checkpoints.worker.js).
-// Imported by server.ts only: the worker's file is found next to this module's source, which a
-// bundle (the Remix build) would move.
+// Imported by server.ts and the background thread only, never by the Remix build: the worker's
+// file is found next to this module's source, which a bundle would move.
 import { Worker } from 'node:worker_threads'
 import type { Client } from '@libsql/client'
 import type { Env } from './env.server'
@@ -16,6 +16,10 @@ const INTERVAL_MS = 25
 const FALLBACK_PAGES = 8192
 const SQLITE_DEFAULT_PAGES = 1000
 
+function checkpointsInThread(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_SYNC_URL'>): boolean {
+  return !!embeddedDatabaseFile(env.DATABASE_URL) && !env.DATABASE_SYNC_URL
+}
+
 export interface BackgroundCheckpoints {
   stop(): Promise<void>
 }
@@ -25,7 +29,7 @@ export interface BackgroundCheckpoints {
  * which manages its log itself). Null when there is nothing to do.
  */
 export async function startBackgroundCheckpoints(client: Client, env: Pick<Env, 'DATABASE_URL' | 'DATABASE_ENCRYPTION_KEY' | 'DATABASE_SYNC_URL'>): Promise<BackgroundCheckpoints | null> {
-  if (!embeddedDatabaseFile(env.DATABASE_URL) || env.DATABASE_SYNC_URL) return null
+  if (!checkpointsInThread(env)) return null
   const logger = getLogger().child({ component: 'db-checkpoints' })
   const worker = new Worker(new URL('./db-checkpoints.worker.js', import.meta.url), {
     workerData: { url: env.DATABASE_URL, encryptionKey: env.DATABASE_ENCRYPTION_KEY, intervalMs: INTERVAL_MS },
@@ -51,4 +55,15 @@ export async function startBackgroundCheckpoints(client: Client, env: Pick<Env, 
       await exited
     },
   }
+}
+
+/**
+ * For the server's other connection (the background thread's): its commits never checkpoint. The
+ * checkpoint thread does that, and the request thread's connection keeps the safety net. Left to
+ * SQLite, a big commit there (a full recompute writes some 40 MB of log) would copy the log into
+ * the database inside its write turn: ~0.1 s more for the recompute, and as long for any request
+ * that waits to write meanwhile.
+ */
+export async function leaveCheckpointsToOthers(client: Client, env: Pick<Env, 'DATABASE_URL' | 'DATABASE_SYNC_URL'>) {
+  if (checkpointsInThread(env)) await client.execute('PRAGMA wal_autocheckpoint = 0')
 }

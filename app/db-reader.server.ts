@@ -3,8 +3,8 @@
 // later (the linker's full recompute reads 200,000 runs while it loads the commit graph), a second
 // connection in a worker thread runs it on the other core. WAL lets it read beside the writer; it
 // sees what was committed when it starts, as a read on the main connection outside a transaction
-// would. The thread starts at the first read and keeps its connection; it keeps the process alive
-// only while a read is out.
+// would. The thread starts at the first read (or when warmed) and keeps its connection; it keeps the
+// process alive only while a read is out.
 import { Worker } from 'node:worker_threads'
 import { embeddedDatabaseFile } from './db.server'
 import { getEnv } from './env.server'
@@ -45,15 +45,28 @@ function forgetReader() {
   current = null
 }
 
+function readerFor(env: ReturnType<typeof getEnv>): Reader | null {
+  if (!embeddedDatabaseFile(env.DATABASE_URL) || env.DATABASE_SYNC_URL) return null
+  return (current ??= startReader(env.DATABASE_URL, env.DATABASE_ENCRYPTION_KEY))
+}
+
+/**
+ * Starts the reader thread now, if it is not running: starting it (a thread, a module, a
+ * connection) takes about 0.2 s, which the first read would otherwise wait for. It keeps nothing
+ * alive.
+ */
+export function warmReader() {
+  readerFor(getEnv())
+}
+
 /**
  * The first column of the first row of `sql` as text (null if none), read on the reader thread's
  * connection when the database is an embedded file, or else on `fallback` (a remote server, or an
  * embedded replica, which reads through its own connection).
  */
 export function readTextBeside(sql: string, args: Arg[], fallback: () => Promise<string | null>): Promise<string | null> {
-  const env = getEnv()
-  if (!embeddedDatabaseFile(env.DATABASE_URL) || env.DATABASE_SYNC_URL) return fallback()
-  const reader = (current ??= startReader(env.DATABASE_URL, env.DATABASE_ENCRYPTION_KEY))
+  const reader = readerFor(getEnv())
+  if (!reader) return fallback()
   return new Promise((resolve, reject) => {
     const id = reader.next++
     reader.waiting.set(id, { resolve, reject })

@@ -145,7 +145,8 @@ export async function run(): Promise<BenchRow[]> {
   const { Linker } = await import('../app/linker/engine.server')
   const { loadSuspectInputs, scoreEpisodes } = await import('../app/linker/suspects.server')
   const { upsertCiRun } = await import('../app/connectors/ci-runs.server')
-  const { startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
+  const { leaveCheckpointsToOthers, startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
+  const { warmReader } = await import('../app/db-reader.server')
   const { getEnv } = await import('../app/env.server')
   let checkpoints: Awaited<ReturnType<typeof startBackgroundCheckpoints>> = null
 
@@ -154,6 +155,10 @@ export async function run(): Promise<BenchRow[]> {
     await migrateDatabase(getDb())
     // Checkpoints in their own thread, as the server runs them.
     checkpoints = await startBackgroundCheckpoints(getClient(), getEnv())
+    // The server's linker runs in its background thread, whose connection leaves checkpoints to
+    // that thread, and whose worker starts the reader thread before its first round: this one too.
+    await leaveCheckpointsToOthers(getClient(), getEnv())
+    warmReader()
     const db = getDb()
     const rand = random(42)
 

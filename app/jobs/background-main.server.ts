@@ -2,6 +2,7 @@
 // database connection of its own whose turns it borrows from the request thread. Started by
 // background-thread.server.ts; nothing else imports this module.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
+import { leaveCheckpointsToOthers } from '../db-checkpoints.server'
 import { borrowTurns, closeDatabase, configureDatabase, getClient } from '../db.server'
 import { getEnv } from '../env.server'
 import { getLogger } from '../observability/logger.server'
@@ -17,6 +18,7 @@ const { turns } = workerData as { turns: MessagePort }
 
 borrowTurns(turns)
 await configureDatabase(getClient(), getEnv().DATABASE_URL)
+await leaveCheckpointsToOthers(getClient(), getEnv())
 const workers = await allWorkers()
 startWorkers(workers)
 startScheduler(await allScheduledJobs())

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { sql } from 'drizzle-orm'
 import { getDb } from '../db.server'
+import { warmReader } from '../db-reader.server'
 import { HELD_ELSEWHERE, type Worker } from '../jobs/workers.server'
 import { getLogger } from '../observability/logger.server'
 import { singleton } from '../utils/singleton.server'
@@ -82,6 +83,8 @@ export async function runLinkerRound(): Promise<number | typeof HELD_ELSEWHERE> 
   const lease = await acquireLease()
   if (!lease.held) return HELD_ELSEWHERE
   const linker = getLinker()
+  // A full recompute reads beside this thread: have the reader ready before the first one.
+  warmReader()
   if (lease.takenOver) linker.reset()
   const started = performance.now()
   const stats = await linker.runRound({ holder })
