@@ -46,8 +46,14 @@ function forgetReader() {
 }
 
 function readerFor(env: ReturnType<typeof getEnv>): Reader | null {
-  if (!embeddedDatabaseFile(env.DATABASE_URL) || env.DATABASE_SYNC_URL) return null
+  if (!canReadBeside()) return null
   return (current ??= startReader(env.DATABASE_URL, env.DATABASE_ENCRYPTION_KEY))
+}
+
+/** True when reads can go beside this thread (an embedded database file); readTextBeside reads here otherwise. */
+export function canReadBeside(): boolean {
+  const env = getEnv()
+  return !!embeddedDatabaseFile(env.DATABASE_URL) && !env.DATABASE_SYNC_URL
 }
 
 /**

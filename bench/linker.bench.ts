@@ -144,6 +144,7 @@ export async function run(): Promise<BenchRow[]> {
   const { migrateDatabase } = await import('../db/migrate')
   const { Linker } = await import('../app/linker/engine.server')
   const { loadSuspectInputs, scoreEpisodes } = await import('../app/linker/suspects.server')
+  const { tuplesOn } = await import('../app/linker/sql.server')
   const { upsertCiRun } = await import('../app/connectors/ci-runs.server')
   const { leaveCheckpointsToOthers, startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
   const { warmReader } = await import('../app/db-reader.server')
@@ -383,7 +384,7 @@ export async function run(): Promise<BenchRow[]> {
     const suspectSamples: number[] = []
     for (let i = 0; i < SUSPECT_CALLS + 3; i++) {
       const start = performance.now()
-      const inputs = await loadSuspectInputs(db, REPO, range, [firstRed.id], new Set())
+      const inputs = await loadSuspectInputs(tuplesOn(db), REPO, range, [firstRed.id], new Set())
       const { scored } = scoreEpisodes([{ id: -1, openedAt: Date.now(), firstRedRunId: firstRed.id, name: 'build', branch: 'main', provider: 'github', range }], inputs)
       if (scored.get(-1)?.length !== range.length) throw new Error('suspects: not every commit of the range was scored')
       if (i >= 3) suspectSamples.push(performance.now() - start)

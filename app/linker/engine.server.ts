@@ -10,14 +10,14 @@
 import { sql } from 'drizzle-orm'
 import type { episodes } from '../../db/schema'
 import { getClient, getDb } from '../db.server'
-import { readTextBeside } from '../db-reader.server'
+import { canReadBeside, readTextBeside } from '../db-reader.server'
 import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '../notifications/linker-events.server'
 import { CommitGraph } from './commit-graph'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
-import { chunked, firstRow, json, readTuples, type Tx } from './sql.server'
+import { chunked, firstRow, json, readTuples, tuplesBeside, tuplesOn, type TupleReader, type Tx } from './sql.server'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
-import { loadSuspectInputs, scoreEpisodes, type EpisodeForScoring } from './suspects.server'
+import { loadSuspectInputs, scoreEpisodes, type EpisodeForScoring, type SuspectInputs } from './suspects.server'
 
 /** Commits kept for one range (the newest); a longer range is marked truncated. */
 export const RANGE_LIMIT = 2000
@@ -1189,27 +1189,21 @@ export class Linker {
     const now = (this.lastStamp = Math.max(Date.now(), this.lastStamp + 1))
     const changed = [...round.changedEpisodes]
     const scoring = [...round.rescore].filter((row) => !row.likelyFlaky)
-    // Inputs for scoring are read before the transaction, so that it holds the write lock briefly.
     const byRepository = new Map<string, EpisodeRow[]>()
-    for (const row of scoring) byRepository.set(row.repositoryId, [...(byRepository.get(row.repositoryId) ?? []), row])
+    for (const row of scoring) {
+      const rows = byRepository.get(row.repositoryId)
+      if (rows) rows.push(row)
+      else byRepository.set(row.repositoryId, [row])
+    }
     round.timings.lap('other')
     const storedRanges = new Map<EpisodeRow, string[]>()
     for (const row of scoring) if (!round.ranges.has(row)) storedRanges.set(row, round.storedRanges?.get(row.id) ?? (await storedRange(row.id)))
-    const inputs = new Map<string, Awaited<ReturnType<typeof loadSuspectInputs>>>()
-    for (const [repositoryId, rows] of byRepository) {
-      const shas: string[] = []
-      for (const row of rows) shas.push(...(round.ranges.get(row) ?? storedRanges.get(row) ?? []))
-      inputs.set(
-        repositoryId,
-        await loadSuspectInputs(
-          db,
-          repositoryId,
-          shas,
-          rows.map((row) => row.firstRedRunId),
-          new Set(rows.filter((row) => row.id > 0).map((row) => row.id)),
-        ),
-      )
-    }
+    // Inputs for scoring are read before the transaction, so that it holds the write lock briefly;
+    // a full recompute reads them on the reader thread while the transaction writes the episodes.
+    const beside = round.forceRanges && canReadBeside()
+    const reading = this.suspectInputs(byRepository, round, storedRanges, beside ? tuplesBeside : tuplesOn(db))
+    reading.catch(() => {})
+    if (!beside) await reading
     round.timings.lap('suspect inputs')
 
     await db.transaction(async (tx) => {
@@ -1275,6 +1269,8 @@ export class Linker {
       const rangedIds = new Set(ranged.map((row) => row.id))
       // Suspects: scored now that every episode has its id.
       round.timings.lap('write episodes and ranges')
+      const inputs = await reading
+      round.timings.lap('suspect inputs')
       const suspectRows: Array<[number, string, number, unknown]> = []
       const fileAuthors: Array<[number, string, string, string, string, number]> = []
       for (const [repositoryId, rows] of byRepository) {
@@ -1370,6 +1366,19 @@ export class Linker {
       }
     })
     round.timings.lap('commit')
+  }
+
+  /** What scoring needs, per repository, read with `read`. */
+  private async suspectInputs(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, read: TupleReader) {
+    const inputs = new Map<string, SuspectInputs>()
+    for (const [repositoryId, rows] of byRepository) {
+      const shas: string[] = []
+      for (const row of rows) for (const sha of round.ranges.get(row) ?? storedRanges.get(row) ?? []) shas.push(sha)
+      const runIds = rows.map((row) => row.firstRedRunId)
+      const rewritten = new Set(rows.filter((row) => row.id > 0).map((row) => row.id))
+      inputs.set(repositoryId, await loadSuspectInputs(read, repositoryId, shas, runIds, rewritten))
+    }
+    return inputs
   }
 
   private providerOf(row: EpisodeRow): string {

@@ -2,7 +2,10 @@
 // (json_group_array): with the embedded client that is several times faster than one JS object
 // per row. Bulk writes go in as one JSON parameter unpacked by json_each, as the git import does.
 import type { SQL } from 'drizzle-orm'
+import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
 import type { Tx } from '../connectors/timeline.server'
+import { getDb } from '../db.server'
+import { readTextBeside } from '../db-reader.server'
 
 export type { Tx }
 
@@ -10,6 +13,27 @@ export type { Tx }
 export async function readTuples<T extends unknown[]>(db: Tx, query: SQL): Promise<T[]> {
   const row = await db.get<{ j: string | null }>(query)
   return row?.j ? (JSON.parse(row.j) as T[]) : []
+}
+
+/** Reads tuples (see readTuples) somewhere: on a connection, or beside this thread. */
+export type TupleReader = <T extends unknown[]>(query: SQL) => Promise<T[]>
+
+export const tuplesOn =
+  (db: Tx): TupleReader =>
+  (query) =>
+    readTuples(db, query)
+
+const dialect = new SQLiteAsyncDialect()
+
+/**
+ * readTuples on the reader thread's connection (see db-reader.server.ts), while this thread does
+ * something else; on this thread's connection when there is no reader (check canReadBeside before
+ * reading beside an open transaction: its connection is taken).
+ */
+export const tuplesBeside: TupleReader = async <T extends unknown[]>(query: SQL) => {
+  const { sql: text, params } = dialect.sqlToQuery(query)
+  const j = await readTextBeside(text, params as Array<string | number | null>, async () => (await getDb().get<{ j: string | null }>(query))?.j ?? null)
+  return j ? (JSON.parse(j) as T[]) : []
 }
 
 /** The first row, or undefined (drizzle's libsql `get` throws when there is none). */

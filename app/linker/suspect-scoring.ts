@@ -55,15 +55,34 @@ const withoutExtension = (path: string) => {
 
 /** A changed file (repository-relative) and a path from a report (maybe absolute, maybe from a CI workspace). */
 export function samePath(changed: string, reported: string): boolean {
-  const file = normalize(changed)
-  const other = normalize(reported)
-  return file === other || other.endsWith(`/${file}`) || file.endsWith(`/${other}`)
+  return sameNormalizedPath(normalize(changed), normalize(reported))
+}
+
+/** samePath for two paths already normalized. */
+function sameNormalizedPath(file: string, other: string): boolean {
+  if (file === other) return true
+  // One ends with "/" + the other: checked without building that string.
+  const [longer, shorter] = file.length > other.length ? [file, other] : [other, file]
+  return longer.endsWith(shorter) && longer.charCodeAt(longer.length - shorter.length - 1) === 47
 }
 
 const PATH_IN_TEXT = /(?:[A-Za-z]:)?[\w@.+-]*(?:[/\\][\w@.+-]+)+\.[A-Za-z0-9]{1,8}(?=[:)\s"',]|$)|[\w@.+-]+\.[A-Za-z0-9]{1,8}(?=:\d)/g
 
+// Failure messages repeat (a test failing the same way run after run): their paths are found once. Bounded.
+const messagePathsCache = new Map<string, string[]>()
+
 /** Paths in a failure message: stack frames, `file.py:12`, `at src/x.ts:3:9`. */
 export function pathsInText(text: string): string[] {
+  let paths = messagePathsCache.get(text)
+  if (!paths) {
+    if (messagePathsCache.size > 10_000) messagePathsCache.clear()
+    paths = findPathsInText(text)
+    messagePathsCache.set(text, paths)
+  }
+  return paths
+}
+
+function findPathsInText(text: string): string[] {
   const found = new Set<string>()
   for (const match of text.matchAll(PATH_IN_TEXT)) {
     const path = match[0].replace(/^[A-Za-z]:/, '')
@@ -152,7 +171,7 @@ const SUFFIXES: Record<number, string> = { 1: 'st', 2: 'nd', 3: 'rd' }
 const ordinal = (n: number) => (n % 100 >= 11 && n % 100 <= 13 ? `${n}th` : `${n}${SUFFIXES[n % 10] ?? 'th'}`)
 
 const numbers = new Intl.NumberFormat('en-US')
-const plural = (n: number, word: string) => `${numbers.format(n)} ${word}${n === 1 ? '' : 's'}`
+const plural = (n: number, word: string) => `${n < 1000 ? n : numbers.format(n)} ${word}${n === 1 ? '' : 's'}`
 
 const listFew = (items: string[], max = 3) =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`
@@ -192,7 +211,7 @@ export function scoreSuspects(input: ScoreInput): ScoredSuspect[] {
 
     const inTests: Array<[string, FailingTest]> = []
     for (const { path: file, bare } of fileFacts) {
-      for (const [path, test] of testFiles) if (samePath(file, path)) inTests.push([file, test])
+      for (const [path, test] of testFiles) if (sameNormalizedPath(file, path)) inTests.push([file, test])
       for (const [path, test] of classPaths) if (bare === path || bare.endsWith(`/${path}`)) inTests.push([file, test])
     }
     if (inTests.length > 0) {
@@ -211,7 +230,7 @@ export function scoreSuspects(input: ScoreInput): ScoredSuspect[] {
     for (const { path: file, base } of fileFacts) {
       if (matchedByTests.has(file)) continue
       for (const path of messagePaths.keys()) {
-        if (samePath(file, path) || (!path.includes('/') && base === path)) {
+        if (sameNormalizedPath(file, path) || (!path.includes('/') && base === path)) {
           inMessages.push(file)
           break
         }

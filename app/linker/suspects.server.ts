@@ -2,7 +2,7 @@
 // red run's failing tests, who changed the same files in earlier red episodes) and turns scored
 // suspects into rows.
 import { sql } from 'drizzle-orm'
-import { readTuples, json, chunked, type Tx } from './sql.server'
+import { json, chunked, type TupleReader } from './sql.server'
 import { scoreSuspects, type EarlierEpisodeTouch, type FailingTest, type ScoredSuspect, type SuspectCommit } from './suspect-scoring'
 
 /** Ranges longer than this are too vague to blame anyone in them: they do not feed author history. */
@@ -33,28 +33,81 @@ export interface EpisodeForScoring {
   range: string[]
 }
 
+/**
+ * Reads what scoring needs for the commits `shas`, the first red runs `runIds` and the episodes
+ * being rescored (`rewritten`: their own history does not count). Every read is independent and all
+ * are sent at once: on the reader thread they run back to back while the caller goes on.
+ */
 export async function loadSuspectInputs(
-  db: Tx,
+  read: TupleReader,
   repositoryId: string,
   shas: string[],
   runIds: number[],
   rewritten: ReadonlySet<number>,
 ): Promise<SuspectInputs> {
-  const commits = new Map<string, SuspectCommit>()
   const unique = [...new Set(shas)]
-  for (const part of chunked(unique, SHA_CHUNK)) {
-    const rows = await readTuples<[string, string, string]>(
-      db,
-      sql`select json_group_array(json_array(sha, author_name, lower(author_email))) as j from commits
-          where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
-    )
+  const shaParts = chunked(unique, SHA_CHUNK)
+  const [commitRows, fileRows, failingRows, historyRows, acceptedRows] = await Promise.all([
+    Promise.all(
+      shaParts.map((part) =>
+        read<[string, string, string]>(
+          sql`select json_group_array(json_array(sha, author_name, lower(author_email))) as j from commits
+              where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
+        ),
+      ),
+    ),
+    Promise.all(
+      shaParts.map((part) =>
+        read<[string, string, number | null, number | null]>(
+          sql`select json_group_array(json_array(sha, path, additions, deletions)) as j from commit_files
+              where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
+        ),
+      ),
+    ),
+    Promise.all(
+      chunked([...new Set(runIds)], SHA_CHUNK).map((part) =>
+        read<[number, string, string | null, string, string | null, string | null]>(
+          sql`select json_group_array(json_array(ci_run_id, suite, classname, name, file, substr(failure_message, 1, 4000))) as j from (
+                select ci_run_id, suite, classname, name, file, failure_message,
+                  row_number() over (partition by ci_run_id order by id) as n
+                from test_results where ci_run_id in (select value from json_each(${json(part)})) and status in ('failed', 'error'))
+              where n <= ${FAILING_TESTS_PER_RUN}`,
+        ),
+      ),
+    ),
+    // Earlier episodes where the same author changed the same file: a few per (author, file),
+    // accepted causes and the latest first. One read, so that each pair's few are its first few.
+    unique.length === 0
+      ? Promise.resolve([])
+      : read<[number, string, string, number, string, string, string | null]>(
+          sql`select json_group_array(json_array(episode_id, author_email, path, opened_at, name, branch, status)) as j from (
+                select h.episode_id, h.author_email, h.path, h.opened_at, e.name, e.branch, s.status,
+                  row_number() over (partition by h.author_email, h.path order by s.status = 'accepted' desc, h.opened_at desc) as n
+                from (select distinct lower(c.author_email) as author_email, f.path from commits c
+                      join commit_files f on f.repository_id = c.repository_id and f.sha = c.sha
+                      where c.repository_id = ${repositoryId} and c.sha in (select value from json_each(${json(unique)})) and c.author_email != '') k
+                join episode_file_authors h on h.repository_id = ${repositoryId} and h.path = k.path and h.author_email = k.author_email
+                join episodes e on e.id = h.episode_id
+                left join suspects s on s.episode_id = h.episode_id and s.sha = h.sha
+                where h.episode_id not in (select value from json_each(${json([...rewritten])})))
+              where n <= ${HISTORY_PER_PAIR}`,
+        ),
+    Promise.all(
+      chunked([...rewritten], SHA_CHUNK).map((part) =>
+        read<[number, string]>(
+          sql`select json_group_array(json_array(episode_id, sha)) as j from suspects
+              where episode_id in (select value from json_each(${json(part)})) and status = 'accepted'`,
+        ),
+      ),
+    ),
+  ])
+
+  const commits = new Map<string, SuspectCommit>()
+  for (const rows of commitRows) {
     for (const [sha, authorName, authorEmail] of rows) commits.set(sha, { sha, authorName, authorEmail, additions: null, deletions: null, files: [] })
-    const files = await readTuples<[string, string, number | null, number | null]>(
-      db,
-      sql`select json_group_array(json_array(sha, path, additions, deletions)) as j from commit_files
-          where repository_id = ${repositoryId} and sha in (select value from json_each(${json(part)}))`,
-    )
-    for (const [sha, path, additions, deletions] of files) {
+  }
+  for (const rows of fileRows) {
+    for (const [sha, path, additions, deletions] of rows) {
       const commit = commits.get(sha)
       if (!commit) continue
       commit.files.push(path)
@@ -73,16 +126,7 @@ export async function loadSuspectInputs(
   }
 
   const failing = new Map<number, FailingTest[]>()
-  const uniqueRuns = [...new Set(runIds)]
-  for (const part of chunked(uniqueRuns, SHA_CHUNK)) {
-    const rows = await readTuples<[number, string, string | null, string, string | null, string | null]>(
-      db,
-      sql`select json_group_array(json_array(ci_run_id, suite, classname, name, file, substr(failure_message, 1, 4000))) as j from (
-            select ci_run_id, suite, classname, name, file, failure_message,
-              row_number() over (partition by ci_run_id order by id) as n
-            from test_results where ci_run_id in (select value from json_each(${json(part)})) and status in ('failed', 'error'))
-          where n <= ${FAILING_TESTS_PER_RUN}`,
-    )
+  for (const rows of failingRows) {
     for (const [runId, suite, classname, name, file, message] of rows) {
       const list = failing.get(runId) ?? []
       list.push({ suite, classname, name, file, message })
@@ -90,40 +134,16 @@ export async function loadSuspectInputs(
     }
   }
 
-  // Earlier episodes where the same author changed the same file: a few per (author, file), accepted
-  // causes and the latest first.
   const history: SuspectInputs['history'] = new Map()
-  const pairs = new Set<string>()
-  for (const commit of commits.values()) for (const path of commit.files) if (commit.authorEmail) pairs.add(JSON.stringify([commit.authorEmail, path]))
-  for (const part of chunked([...pairs], SHA_CHUNK)) {
-    const rows = await readTuples<[number, string, string, number, string, string, string | null]>(
-      db,
-      sql`select json_group_array(json_array(episode_id, author_email, path, opened_at, name, branch, status)) as j from (
-            select h.episode_id, h.author_email, h.path, h.opened_at, e.name, e.branch, s.status,
-              row_number() over (partition by h.author_email, h.path order by s.status = 'accepted' desc, h.opened_at desc) as n
-            from json_each(${`[${part.join(',')}]`}) k
-            join episode_file_authors h on h.repository_id = ${repositoryId} and h.path = k.value ->> 1 and h.author_email = k.value ->> 0
-            join episodes e on e.id = h.episode_id
-            left join suspects s on s.episode_id = h.episode_id and s.sha = h.sha
-            where h.episode_id not in (select value from json_each(${json([...rewritten])})))
-          where n <= ${HISTORY_PER_PAIR}`,
-    )
-    for (const [episodeId, author, path, openedAt, name, branch, status] of rows) {
-      const id = `${author}\n${path}`
-      const list = history.get(id) ?? []
-      list.push({ episodeId, path, openedAt, label: `${name} on ${branch}`, accepted: status === 'accepted' })
-      history.set(id, list)
-    }
+  for (const [episodeId, author, path, openedAt, name, branch, status] of historyRows) {
+    const id = `${author}\n${path}`
+    const list = history.get(id) ?? []
+    list.push({ episodeId, path, openedAt, label: `${name} on ${branch}`, accepted: status === 'accepted' })
+    history.set(id, list)
   }
+
   const accepted = new Set<string>()
-  for (const part of chunked([...rewritten], SHA_CHUNK)) {
-    const rows = await readTuples<[number, string]>(
-      db,
-      sql`select json_group_array(json_array(episode_id, sha)) as j from suspects
-          where episode_id in (select value from json_each(${json(part)})) and status = 'accepted'`,
-    )
-    for (const [episodeId, sha] of rows) accepted.add(`${episodeId}:${sha}`)
-  }
+  for (const rows of acceptedRows) for (const [episodeId, sha] of rows) accepted.add(`${episodeId}:${sha}`)
   return { commits, failing, history, accepted }
 }
 
