@@ -1104,6 +1104,18 @@ export class Linker {
     try {
       const db = getDb()
       const round = newRound()
+      // The commit graph is an index of commits, which never change once stored (they only gain a
+      // parent or a corrected time): a cached one is reused while it still adds up the same.
+      const cached = this.repos.get(repositoryId)
+      this.repos.delete(repositoryId)
+      const graph = await this.graphStillValid(cached)
+      // The graph's text and then every run, read on the other core while this thread rebuilds the
+      // test outcomes and builds the graph.
+      const graphText = graph ? undefined : readGraphText(repositoryId, 'beside')
+      graphText?.catch(() => {})
+      const allRuns = readAllRuns(repositoryId)
+      allRuns.catch(() => {})
+      round.timings.lap('commit graph')
       // Test outcomes are rebuilt unless no test result of the repository changed since the last rebuild.
       const fingerprint = await firstRow<{ value: string }>(
         db,
@@ -1121,16 +1133,7 @@ export class Linker {
         })
       }
       round.timings.lap('test outcomes')
-      // The commit graph is an index of commits, which never change once stored (they only gain a
-      // parent or a corrected time): a cached one is reused while it still adds up the same.
-      const cached = this.repos.get(repositoryId)
-      this.repos.delete(repositoryId)
-      const reused = await this.reuseGraph(cached)
-      // The graph's text and then every run, read on the other core while this thread builds the graph.
-      const graphText = reused ? undefined : readGraphText(repositoryId, 'beside')
-      const allRuns = readAllRuns(repositoryId)
-      allRuns.catch(() => {})
-      const repo = reused ?? (await this.repoState(repositoryId, undefined, graphText))
+      const repo = await this.repoState(repositoryId, graph ?? undefined, graphText)
       round.timings.lap('commit graph')
       if (!repo) return round.timings.phases
       round.forceRanges = true
@@ -1158,8 +1161,8 @@ export class Linker {
     }
   }
 
-  /** A fresh state around a cached graph that still matches the database (same commits, parents and times). */
-  private async reuseGraph(cached: RepoState | undefined): Promise<RepoState | null> {
+  /** A cached graph, if it still matches the database (same commits, parents and times). */
+  private async graphStillValid(cached: RepoState | undefined): Promise<CommitGraph | null> {
     if (!cached) return null
     const check = await firstRow<{ commits: number; times: number; parents: number }>(
       getDb(),
@@ -1178,7 +1181,7 @@ export class Linker {
       times += graph.committedAt[id] % 1000003
     }
     if (!check || check.commits !== known || check.parents !== edges || check.times !== times) return null
-    return this.repoState(cached.id, graph)
+    return graph
   }
 
   // --- writing -----------------------------------------------------------------------------------
