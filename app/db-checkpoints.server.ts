@@ -4,16 +4,11 @@
 import { Worker } from 'node:worker_threads'
 import type { Client } from '@libsql/client'
 import type { Env } from './env.server'
-import { embeddedDatabaseFile } from './db.server'
+import { CHECKPOINT_SAFETY_NET_PAGES, embeddedDatabaseFile } from './db.server'
 import { getLogger } from './observability/logger.server'
 
 /** How often the background connection checkpoints. */
 const INTERVAL_MS = 25
-/**
- * Past this many log pages (4 KiB each) the request thread checkpoints after all, as SQLite would at
- * 1,000: the safety net for a background thread that stopped or fell behind.
- */
-const FALLBACK_PAGES = 8192
 const SQLITE_DEFAULT_PAGES = 1000
 
 function checkpointsInThread(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_SYNC_URL'>): boolean {
@@ -46,7 +41,7 @@ export async function startBackgroundCheckpoints(client: Client, env: Pick<Env, 
   worker.on('exit', (code) => {
     if (!stopping) fallBack(`ended (exit code ${code})`, null)
   })
-  await client.execute(`PRAGMA wal_autocheckpoint = ${FALLBACK_PAGES}`)
+  await client.execute(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_SAFETY_NET_PAGES}`)
   return {
     async stop() {
       stopping = true

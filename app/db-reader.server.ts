@@ -32,7 +32,7 @@ function startReader(url: string, encryptionKey: string | undefined): Reader {
   const failAll = (error: Error) => {
     for (const waiting of reader.waiting.values()) waiting.reject(error)
     reader.waiting.clear()
-    forgetReader()
+    forgetReader(reader)
   }
   worker.on('error', failAll)
   worker.on('exit', (code) => failAll(new Error(`the database reader thread ended (exit code ${code})`)))
@@ -41,13 +41,21 @@ function startReader(url: string, encryptionKey: string | undefined): Reader {
 
 let current: Reader | null = null
 
-function forgetReader() {
-  current = null
+function forgetReader(reader: Reader) {
+  if (current === reader) current = null
 }
 
 function readerFor(env: ReturnType<typeof getEnv>): Reader | null {
   if (!canReadBeside()) return null
   return (current ??= startReader(env.DATABASE_URL, env.DATABASE_ENCRYPTION_KEY))
+}
+
+/** Ends the reader thread, if it runs (a read still out fails); the next read starts another. */
+export async function stopReader() {
+  const reader = current
+  if (!reader) return
+  forgetReader(reader)
+  await reader.worker.terminate()
 }
 
 /** True when reads can go beside this thread (an embedded database file); readTextBeside reads here otherwise. */

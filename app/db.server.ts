@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { createClient, type Client, type TransactionMode } from '@libsql/client'
 import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql'
+import Libsql from 'libsql'
 import * as schema from '../db/schema'
 import { getEnv, type Env } from './env.server'
 import { singleton, forgetSingleton } from './utils/singleton.server'
@@ -13,10 +14,19 @@ export interface DatabaseHandle {
   db: Database
   /** The turns its calls take (embedded databases only). */
   turns: Turns | null
+  /** Its connection for prepared writes, once opened (null: none for this database). */
+  prepared?: PreparedWrites | null
 }
 
 /** How long a writer waits for another writer's lock before SQLITE_BUSY, in ms. */
 const BUSY_TIMEOUT_MS = 5000
+
+/**
+ * Past this many log pages (4 KiB each) a connection of the request thread checkpoints after all,
+ * as SQLite would at 1,000: the safety net for background checkpoints that stopped or fell behind
+ * (see db-checkpoints.server.ts).
+ */
+export const CHECKPOINT_SAFETY_NET_PAGES = 8192
 
 /** The file of an embedded database URL (`file:…`), or undefined for a server or `:memory:`. */
 export function embeddedDatabaseFile(url: string): string | undefined {
@@ -348,6 +358,76 @@ export async function isDatabaseReady(): Promise<boolean> {
 export function closeDatabase() {
   const store = globalThis as unknown as { __inquest?: Map<string, unknown> }
   const open = store.__inquest?.get('database') as DatabaseHandle | undefined
+  open?.prepared?.close()
   open?.client.close()
   forgetSingleton('database')
+}
+
+type PreparedStatement = Libsql.Statement
+
+/**
+ * A second connection to an embedded database file, on the request thread, whose statements are
+ * prepared once: for the write made on every webhook delivery, where the client's preparing each
+ * statement again (and its BEGIN and COMMIT) costs about as much as running them. A transaction
+ * here takes this thread's right to write, as the client's writes do, and runs to its end without
+ * awaiting, so nothing interleaves with it; reads on the client's connection go on meanwhile (WAL).
+ */
+export class PreparedWrites {
+  private readonly statements = new Map<string, PreparedStatement>()
+
+  constructor(
+    private readonly connection: Libsql.Database,
+    private readonly turns: ConnectionTurns,
+  ) {}
+
+  /** Runs `work` in one IMMEDIATE transaction once this thread may write. `work` must not await. */
+  async transaction<T>(work: (statement: (sql: string) => PreparedStatement) => T): Promise<T> {
+    await this.turns.takeWriting()
+    try {
+      this.statement('BEGIN IMMEDIATE').run()
+      try {
+        const result = work((sql) => this.statement(sql))
+        this.statement('COMMIT').run()
+        return result
+      } catch (error) {
+        if (this.connection.inTransaction) this.statement('ROLLBACK').run()
+        throw error
+      }
+    } finally {
+      this.turns.giveWriting()
+    }
+  }
+
+  close() {
+    this.connection.close()
+  }
+
+  private statement(sql: string): PreparedStatement {
+    let statement = this.statements.get(sql)
+    if (!statement) {
+      statement = this.connection.prepare(sql)
+      this.statements.set(sql, statement)
+    }
+    return statement
+  }
+}
+
+/**
+ * This thread's connection for prepared writes, opened at first use: null unless the database is
+ * an embedded file that this thread's client writes to itself (not an embedded replica, whose
+ * connections each carry their own sync state, nor the background thread, which borrows its turns).
+ */
+export function preparedWrites(): PreparedWrites | null {
+  const database = handle()
+  if (database.prepared !== undefined) return database.prepared
+  const env = getEnv()
+  const file = embeddedDatabaseFile(env.DATABASE_URL)
+  if (!file || env.DATABASE_SYNC_URL || !(database.turns instanceof ConnectionTurns)) return (database.prepared = null)
+  const options = { timeout: BUSY_TIMEOUT_MS, encryptionKey: env.DATABASE_ENCRYPTION_KEY }
+  const connection = new Libsql(file, options as Libsql.Options)
+  // Per connection, as configureDatabase sets them on the client's: no sync to disk per commit
+  // (WAL keeps commits durable across a crash of the process), and checkpoints left to the
+  // checkpoint thread, this connection taking over only past the safety net.
+  connection.exec(`PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${CHECKPOINT_SAFETY_NET_PAGES}`)
+  return (database.prepared = new PreparedWrites(connection, database.turns))
 }

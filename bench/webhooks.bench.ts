@@ -189,7 +189,7 @@ export async function run(): Promise<BenchRow[]> {
     // The target rate, sent on a schedule: what a sender sees while the server takes 1,000 a second.
     const steady = await measure(db, server, `${SECONDS} s at ${TARGET_PER_SECOND} deliveries/s on a schedule (open loop)`, async () => {
       const result = await openLoop({ baseUrl: server.baseUrl, rate: TARGET_PER_SECOND, seconds: SECONDS, makeRequest: () => signedRequest(secret, makeBody()) })
-      return { latencies: result.latencies, statuses: result.statuses, seconds: SECONDS, errors: result.errors, inFlight: 0, sendLag: result.worstSendLagMs }
+      return { ...result, seconds: SECONDS, inFlight: 0, sendLag: result.worstSendLagMs }
     })
 
     const saturationStats = summarize(saturation.latencies)
@@ -274,6 +274,8 @@ interface Load {
   /** Requests that may have been recorded though the generator stopped counting them. */
   inFlight: number
   sendLag?: number
+  /** When the first request left, if the load made its requests before (performance.now()). */
+  startedAt?: number
 }
 
 /**
@@ -285,9 +287,10 @@ async function measure(db: Client, server: BenchServer, label: string, load: () 
   const startRuns = await count(db, 'select count(*) as n from ci_runs')
   const startDeliveries = await count(db, 'select count(*) as n from deliveries')
   progress(`webhooks: ${label}`)
-  const started = performance.now()
+  const called = performance.now()
   const result = await load()
   const loadEnded = performance.now()
+  const started = result.startedAt ?? called
   const backlog = await count(db, "select count(*) as n from deliveries where status in ('pending', 'processing')")
   progress(`webhooks: load over, ${backlog} deliveries waiting; draining`)
   await drain(db, server)

@@ -4,6 +4,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { leaveCheckpointsToOthers } from '../db-checkpoints.server'
 import { borrowTurns, closeDatabase, configureDatabase, getClient } from '../db.server'
+import { stopReader } from '../db-reader.server'
 import { getEnv } from '../env.server'
 import { getLogger } from '../observability/logger.server'
 import { allScheduledJobs, allWorkers } from './registry.server'
@@ -30,6 +31,7 @@ port.on('message', async (message: ToBackground) => {
     try {
       await stopScheduler()
       await stopWorkers()
+      await stopReader()
     } catch (error) {
       getLogger().error({ err: error }, 'the background thread did not stop cleanly')
     }

@@ -3,7 +3,7 @@
 import { and, desc, eq, gt, gte, inArray, ne, sql, type SQL } from 'drizzle-orm'
 import { deliveries, deliveryPayloads, repositories, type Provider } from '../../../db/schema'
 import { recordAudit, type AuditActor } from '../../auth/audit.server'
-import { getClient, getDb } from '../../db.server'
+import { getClient, getDb, preparedWrites } from '../../db.server'
 import type { Tx } from '../timeline.server'
 import type { Json } from './normalize.server'
 
@@ -108,6 +108,29 @@ const PAYLOAD_PLACEHOLDERS = '((select id from deliveries where provider = ? and
 // Written without the query builder: this runs for every delivery, and building a multi-row INSERT
 // through Drizzle costs more than the insert itself. The rows and their payloads commit together.
 async function insertGroup(group: Waiting[]) {
+  const writes = preparedWrites()
+  if (!writes) return insertGroupThroughClient(group)
+  // An embedded file: statements prepared once, a row at a time (a redelivery, even of a delivery
+  // earlier in the group, inserts nothing and returns nothing).
+  const ids = await writes.transaction((statement) => {
+    const insertRow = statement(`insert into deliveries (${INSERT_COLUMNS}) values ${ROW_PLACEHOLDERS} on conflict do nothing returning id`)
+    const insertPayload = statement('insert into delivery_payloads (delivery_id, payload) values (?, ?)')
+    return group.map(({ row, receivedAt }) => {
+      const created = insertRow.get(row.provider, row.deliveryId, row.repositoryId, row.event, row.status, receivedAt, receivedAt, row.status === 'pending' ? null : receivedAt) as
+        | { id: number }
+        | undefined
+      if (created) insertPayload.run(created.id, row.payload)
+      return created ? Number(created.id) : null
+    })
+  })
+  group.forEach((entry, index) => {
+    const id = ids[index]
+    entry.resolve(id === null ? { id: null, duplicate: true } : { id, duplicate: false })
+  })
+}
+
+/** insertGroup for a database server or an embedded replica, through the client. */
+async function insertGroupThroughClient(group: Waiting[]) {
   const rowArgs: Array<string | number | null> = []
   const payloadArgs: Array<string | number | null> = []
   for (const { row, receivedAt } of group) {
