@@ -3,7 +3,7 @@ import { existsSync, statSync, watch } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createRequestHandler } from '@remix-run/express'
 import { broadcastDevReady, type ServerBuild } from '@remix-run/node'
 import compression from 'compression'
@@ -20,7 +20,7 @@ import { runWithRequestContext, type RequestContext } from './app/observability/
 import { crossSiteRefusal } from './app/auth/csrf.server'
 import { migrateDatabase } from './db/migrate'
 import { startBackgroundThread, type BackgroundThread } from './app/jobs/background-thread.server'
-import { staticSecurityHeaders, webhookHandler } from './app/connectors/webhooks/express-intake.server'
+import { staticSecurityHeaders, webhookHandler, webhookProvider } from './app/connectors/webhooks/express-intake.server'
 import { DEMO_PASSWORD, DEMO_USERS, seedDemoWorkspace } from './db/seed'
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url))
@@ -111,7 +111,8 @@ function bodyLimit(req: Request, res: Response, next: NextFunction) {
   next()
 }
 
-function createApp(env: Env, getBuild: () => ServerBuild) {
+/** The server's request listener: webhook deliveries straight to their handler, everything else to express. */
+function createApp(env: Env, getBuild: () => ServerBuild): (req: IncomingMessage, res: ServerResponse) => void {
   const logger = getLogger()
   const appOrigin = new URL(env.APP_URL).origin
   const app = express()
@@ -132,12 +133,9 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     crossOriginEmbedderPolicy: false,
   } satisfies Parameters<typeof helmet>[0]
-  // Webhook deliveries are answered here, before the middleware and the Remix handler that pages
-  // need: see app/connectors/webhooks/express-intake.server.ts. Their route modules stay for any
-  // other method, and behave the same.
+  // Webhook deliveries are answered by the HTTP server before express sees them (see listen()).
   const webhookOptions = { logger, securityHeaders: staticSecurityHeaders(helmet({ ...helmetOptions, contentSecurityPolicy: false })) }
-  app.post('/webhooks/github', webhookHandler('github', webhookOptions))
-  app.post('/webhooks/gitlab', webhookHandler('gitlab', webhookOptions))
+  const webhooks = { github: webhookHandler('github', webhookOptions), gitlab: webhookHandler('gitlab', webhookOptions) }
 
   app.use(
     pinoHttp({
@@ -220,7 +218,14 @@ function createApp(env: Env, getBuild: () => ServerBuild) {
         `<!doctype html><meta charset="utf-8"><title>Error · Inquest</title><body style="font-family:system-ui;padding:3rem"><h1>Something went wrong</h1><p>The error was logged with request id <code>${String(req.id).replace(/[^A-Za-z0-9._:-]/g, '')}</code>.</p>`,
       )
   })
-  return app
+  return (req, res) => {
+    const provider = webhookProvider(req)
+    if (!provider) return app(req, res)
+    webhooks[provider](req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'answering a webhook delivery failed')
+      if (!res.headersSent) res.writeHead(500).end()
+    })
+  }
 }
 
 function watchBuildInDevelopment(onChange: (build: ServerBuild) => void) {
@@ -267,10 +272,11 @@ async function main() {
   await prepareDatabase(env)
   checkpoints = await startBackgroundCheckpoints(getClient(), env)
   let build = await importBuild()
-  const app = createApp(env, () => build)
+  const listener = createApp(env, () => build)
   if (process.env.REMIX_DEV_ORIGIN) watchBuildInDevelopment((next) => (build = next))
 
-  const server = app.listen(env.PORT, env.HOST, () => {
+  const server = createServer(listener)
+  server.listen(env.PORT, env.HOST, () => {
     getLogger().info({ url: env.APP_URL, port: env.PORT }, 'Inquest is serving')
     if (env.NODE_ENV !== 'production') {
       const logins = DEMO_USERS.map((user) => `    ${user.email.padEnd(22)} ${DEMO_PASSWORD}   (${user.role})`).join('\n')

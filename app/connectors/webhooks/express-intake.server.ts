@@ -1,11 +1,12 @@
-// POST /webhooks/github and /webhooks/gitlab served by express itself, ahead of the middleware that
-// pages need (pino-http, helmet, compression, the request context) and of Remix: a delivery is a
-// small JSON answer, and at a thousand a second Remix's request objects, route matching and
-// response streaming cost more than recording the delivery does. The intake is the same one the
-// route modules call; this handler only reads the body and writes the answer, and logs the request
-// line that pino-http would have.
+// POST /webhooks/github and /webhooks/gitlab served by the HTTP server itself, ahead of express, the
+// middleware that pages need (pino-http, helmet, compression, the request context) and Remix: a
+// delivery is a small JSON answer, and at a thousand a second Remix's request objects, route
+// matching and response streaming cost more than recording the delivery does (and express's own
+// request setup and routing about a tenth of it). The intake is the same one the route modules
+// call; this handler only reads the body and writes the answer, and logs the request line that
+// pino-http would have.
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import { receiveGithubWebhook } from './github.server'
@@ -63,11 +64,27 @@ export function staticSecurityHeaders(helmetMiddleware: RequestHandler): Array<[
 }
 
 type Receive = (input: WebhookInput) => Promise<WebhookAnswer>
+type Provider = 'github' | 'gitlab'
 
-export function webhookHandler(
-  provider: 'github' | 'gitlab',
-  options: { logger: Logger; securityHeaders: Array<[string, string]> },
-): RequestHandler {
+/** The provider whose webhook endpoint a request is for (POST /webhooks/github or /gitlab, as express would match them), or null. */
+export function webhookProvider(req: IncomingMessage): Provider | null {
+  if (req.method !== 'POST' || !req.url) return null
+  const query = req.url.indexOf('?')
+  const path = (query < 0 ? req.url : req.url.slice(0, query)).toLowerCase()
+  if (path === '/webhooks/github' || path === '/webhooks/github/') return 'github'
+  if (path === '/webhooks/gitlab' || path === '/webhooks/gitlab/') return 'gitlab'
+  return null
+}
+
+/** `?repository=` of the request's URL, if given once or more (the first). */
+function repositoryParamOf(url: string): string | null {
+  const query = url.indexOf('?')
+  return query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get('repository')
+}
+
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+export function webhookHandler(provider: Provider, options: { logger: Logger; securityHeaders: Array<[string, string]> }): WebhookHandler {
   const receive: Receive = provider === 'github' ? receiveGithubWebhook : receiveGitlabWebhook
   const { logger, securityHeaders } = options
   return async (req, res) => {
@@ -77,7 +94,7 @@ export function webhookHandler(
     let answer: WebhookAnswer
     try {
       const body = await readNodeBody(req, WEBHOOK_BODY_LIMIT_BYTES)
-      const repositoryParam = typeof req.query.repository === 'string' ? req.query.repository : null
+      const repositoryParam = repositoryParamOf(req.url ?? '')
       const input: WebhookInput = {
         body,
         header: (name) => {
@@ -114,7 +131,7 @@ export function webhookHandler(
     if (logger.isLevelEnabled(level)) {
       logger[level](
         {
-          req: { id: requestId, method: req.method, path: req.url.split('?')[0] },
+          req: { id: requestId, method: req.method, path: (req.url ?? '').split('?')[0] },
           res: { statusCode: answer.status },
           responseTime: Math.round(performance.now() - started),
           userId: undefined,
