@@ -162,7 +162,7 @@ export async function run(): Promise<BenchRow[]> {
   const { repositories } = await import('../db/schema')
   const { GIT_LOG_OPTIONS } = await import('../app/connectors/git-log-parser.server')
   const { latestGitImport, runNextGitImport, startGitImport } = await import('../app/connectors/git-import.server')
-  const { startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
+  const { leaveCheckpointsToOthers, startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
   const { getEnv } = await import('../app/env.server')
   let checkpoints: Awaited<ReturnType<typeof startBackgroundCheckpoints>> = null
 
@@ -183,6 +183,8 @@ export async function run(): Promise<BenchRow[]> {
     await configureDatabase(getClient(), process.env.DATABASE_URL)
     await migrateDatabase(getDb())
     checkpoints = await startBackgroundCheckpoints(getClient(), getEnv())
+    // The server imports in its background thread, whose connection leaves checkpoints to that thread.
+    await leaveCheckpointsToOthers(getClient(), getEnv())
     await getDb().insert(repositories).values({ id: 'bench-repo', name: 'bench', provider: 'git', gitPath: path.basename(repo) })
   }
 
