@@ -66,7 +66,6 @@ export const linkerSequences = sqliteTable(
   },
   (t) => [
     uniqueIndex('linker_sequences_key_unique').on(t.repositoryId, t.branch, t.name),
-    index('linker_sequences_state_idx').on(t.state),
   ],
 )
 
