@@ -1371,16 +1371,20 @@ export class Linker {
     round.timings.lap('commit')
   }
 
-  /** What scoring needs, per repository, read with `read`. */
+  /**
+   * What scoring needs, per repository, read with `read`. What to read is settled before the first
+   * read goes out: the transaction may give new episodes their ids meanwhile.
+   */
   private async suspectInputs(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, read: TupleReader) {
-    const inputs = new Map<string, SuspectInputs>()
-    for (const [repositoryId, rows] of byRepository) {
+    const reads = [...byRepository].map(([repositoryId, rows]) => {
       const shas: string[] = []
       for (const row of rows) for (const sha of round.ranges.get(row) ?? storedRanges.get(row) ?? []) shas.push(sha)
       const runIds = rows.map((row) => row.firstRedRunId)
       const rewritten = new Set(rows.filter((row) => row.id > 0).map((row) => row.id))
-      inputs.set(repositoryId, await loadSuspectInputs(read, repositoryId, shas, runIds, rewritten))
-    }
+      return { repositoryId, shas, runIds, rewritten }
+    })
+    const inputs = new Map<string, SuspectInputs>()
+    for (const { repositoryId, shas, runIds, rewritten } of reads) inputs.set(repositoryId, await loadSuspectInputs(read, repositoryId, shas, runIds, rewritten))
     return inputs
   }
 
