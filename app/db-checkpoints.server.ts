@@ -4,16 +4,12 @@
 import { Worker } from 'node:worker_threads'
 import type { Client } from '@libsql/client'
 import type { Env } from './env.server'
-import { CHECKPOINT_SAFETY_NET_PAGES, embeddedDatabaseFile } from './db.server'
+import { CHECKPOINT_SAFETY_NET_PAGES, localDatabaseFile } from './db.server'
 import { getLogger } from './observability/logger.server'
 
 /** How often the background connection checkpoints. */
 const INTERVAL_MS = 25
 const SQLITE_DEFAULT_PAGES = 1000
-
-function checkpointsInThread(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_SYNC_URL'>): boolean {
-  return !!embeddedDatabaseFile(env.DATABASE_URL) && !env.DATABASE_SYNC_URL
-}
 
 export interface BackgroundCheckpoints {
   stop(): Promise<void>
@@ -24,7 +20,7 @@ export interface BackgroundCheckpoints {
  * which manages its log itself). Null when there is nothing to do.
  */
 export async function startBackgroundCheckpoints(client: Client, env: Pick<Env, 'DATABASE_URL' | 'DATABASE_ENCRYPTION_KEY' | 'DATABASE_SYNC_URL'>): Promise<BackgroundCheckpoints | null> {
-  if (!checkpointsInThread(env)) return null
+  if (!localDatabaseFile(env)) return null
   const logger = getLogger().child({ component: 'db-checkpoints' })
   const worker = new Worker(new URL('./db-checkpoints.worker.js', import.meta.url), {
     workerData: { url: env.DATABASE_URL, encryptionKey: env.DATABASE_ENCRYPTION_KEY, intervalMs: INTERVAL_MS },
@@ -60,5 +56,5 @@ export async function startBackgroundCheckpoints(client: Client, env: Pick<Env, 
  * that waits to write meanwhile.
  */
 export async function leaveCheckpointsToOthers(client: Client, env: Pick<Env, 'DATABASE_URL' | 'DATABASE_SYNC_URL'>) {
-  if (checkpointsInThread(env)) await client.execute('PRAGMA wal_autocheckpoint = 0')
+  if (localDatabaseFile(env)) await client.execute('PRAGMA wal_autocheckpoint = 0')
 }

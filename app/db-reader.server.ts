@@ -6,7 +6,7 @@
 // would. The thread starts at the first read (or when warmed) and keeps its connection; it keeps the
 // process alive only while a read is out.
 import { Worker } from 'node:worker_threads'
-import { embeddedDatabaseFile } from './db.server'
+import { localDatabaseFile } from './db.server'
 import { getEnv } from './env.server'
 
 type Arg = string | number | null
@@ -60,8 +60,7 @@ export async function stopReader() {
 
 /** True when reads can go beside this thread (an embedded database file); readTextBeside reads here otherwise. */
 export function canReadBeside(): boolean {
-  const env = getEnv()
-  return !!embeddedDatabaseFile(env.DATABASE_URL) && !env.DATABASE_SYNC_URL
+  return localDatabaseFile(getEnv()) !== undefined
 }
 
 /**

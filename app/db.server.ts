@@ -35,6 +35,14 @@ export function embeddedDatabaseFile(url: string): string | undefined {
   return rest === ':memory:' ? undefined : rest
 }
 
+/**
+ * The database file, when this process may open more connections to it: a local file, not an
+ * embedded replica (whose connections each carry their own sync state). Undefined otherwise.
+ */
+export function localDatabaseFile(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_SYNC_URL'>): string | undefined {
+  return env.DATABASE_SYNC_URL ? undefined : embeddedDatabaseFile(env.DATABASE_URL)
+}
+
 /** Creates the directory of an embedded database file, if the URL names one. */
 export function ensureDatabaseDirectory(url: string) {
   const file = embeddedDatabaseFile(url)
@@ -421,8 +429,8 @@ export function preparedWrites(): PreparedWrites | null {
   const database = handle()
   if (database.prepared !== undefined) return database.prepared
   const env = getEnv()
-  const file = embeddedDatabaseFile(env.DATABASE_URL)
-  if (!file || env.DATABASE_SYNC_URL || !(database.turns instanceof ConnectionTurns)) return (database.prepared = null)
+  const file = localDatabaseFile(env)
+  if (!file || !(database.turns instanceof ConnectionTurns)) return (database.prepared = null)
   const options = { timeout: BUSY_TIMEOUT_MS, encryptionKey: env.DATABASE_ENCRYPTION_KEY }
   const connection = new Libsql(file, options as Libsql.Options)
   // Per connection, as configureDatabase sets them on the client's: no sync to disk per commit
