@@ -14,6 +14,7 @@ import { parseEnv, EnvError, type Env } from './app/env.server'
 import { singleton } from './app/utils/singleton.server'
 import { loadEnvFile } from './app/utils/load-env-file.server'
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from './app/db-checkpoints.server'
+import { tuneGarbageCollector } from './app/gc-tuning.server'
 import { closeDatabase, configureDatabase, ensureDatabaseDirectory, getClient, getDb, isDatabaseReady } from './app/db.server'
 import { getLogger } from './app/observability/logger.server'
 import { runWithRequestContext, type RequestContext } from './app/observability/request-context.server'
@@ -266,6 +267,7 @@ function shutdownOn(server: Server) {
 }
 
 async function main() {
+  tuneGarbageCollector()
   loadEnvFile()
   const env = loadEnv()
   ensureBuild(env)

@@ -164,7 +164,10 @@ export async function run(): Promise<BenchRow[]> {
   const { latestGitImport, runNextGitImport, startGitImport } = await import('../app/connectors/git-import.server')
   const { leaveCheckpointsToOthers, startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
   const { getEnv } = await import('../app/env.server')
+  const { tuneGarbageCollector } = await import('../app/gc-tuning.server')
   let checkpoints: Awaited<ReturnType<typeof startBackgroundCheckpoints>> = null
+  // The server's process collects garbage so (app/gc-tuning.server.ts): so does this one.
+  tuneGarbageCollector()
 
   async function closeAll() {
     await checkpoints?.stop()

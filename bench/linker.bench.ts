@@ -148,9 +148,12 @@ export async function run(): Promise<BenchRow[]> {
   const { upsertCiRun } = await import('../app/connectors/ci-runs.server')
   const { leaveCheckpointsToOthers, startBackgroundCheckpoints } = await import('../app/db-checkpoints.server')
   const { warmReader } = await import('../app/db-reader.server')
+  const { tuneGarbageCollector } = await import('../app/gc-tuning.server')
   const { getEnv } = await import('../app/env.server')
   let checkpoints: Awaited<ReturnType<typeof startBackgroundCheckpoints>> = null
 
+  // The server's process collects garbage so (app/gc-tuning.server.ts): so does this one.
+  tuneGarbageCollector()
   try {
     await configureDatabase(getClient(), databaseUrl)
     await migrateDatabase(getDb())
