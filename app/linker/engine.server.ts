@@ -15,7 +15,7 @@ import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '.
 import { CommitGraph } from './commit-graph'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
-import { chunked, firstRow, json, readTuples, tuplesBeside, tuplesOn, type TupleReader, type Tx } from './sql.server'
+import { chunked, firstRow, json, readTuples, rowsTable, tuplesBeside, tuplesOn, type TupleReader, type Tx } from './sql.server'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
 import { loadSuspectInputs, scoreEpisodes, type EpisodeForScoring, type SuspectInputs } from './suspects.server'
 
@@ -1234,13 +1234,14 @@ export class Linker {
       const inserts = changed.filter((row) => row.id < 0)
       for (const part of chunked(inserts, 1000)) {
         const returned = await tx.all<{ id: number; sequence_id: number; first_red_sha: string }>(sql`
+          with ${rowsTable(part.map((row) => [row.repositoryId, row.sequenceId, row.branch, row.name, ...fields(row)]))}
           insert into episodes (repository_id, sequence_id, branch, name, status, likely_flaky, first_red_sha, first_red_run_id, base,
             last_green_sha, last_green_run_id, closing_sha, closing_run_id, red_commits, range_size, range_truncated, range_incomplete,
             opened_at, closed_at, created_at, updated_at)
           select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
             value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16,
             value ->> 17, value ->> 18, ${now}, ${now}
-          from json_each(${json(part.map((row) => [row.repositoryId, row.sequenceId, row.branch, row.name, ...fields(row)]))})
+          from rows
           returning id, sequence_id, first_red_sha`)
         const ids = new Map(returned.map((item) => [`${item.sequence_id}\n${item.first_red_sha}`, item.id]))
         for (const row of part) row.id = ids.get(`${row.sequenceId}\n${row.firstRedSha}`)!
@@ -1250,11 +1251,12 @@ export class Linker {
       const updates = changed.filter((row) => !inserts.includes(row))
       for (const part of chunked(updates, 1000)) {
         await tx.run(sql`
+          with ${rowsTable(part.map((row) => [row.id, ...fields(row)]))}
           update episodes set status = value ->> 1, likely_flaky = value ->> 2, first_red_sha = value ->> 3, first_red_run_id = value ->> 4,
             base = value ->> 5, last_green_sha = value ->> 6, last_green_run_id = value ->> 7, closing_sha = value ->> 8,
             closing_run_id = value ->> 9, red_commits = value ->> 10, range_size = value ->> 11, range_truncated = value ->> 12,
             range_incomplete = value ->> 13, opened_at = value ->> 14, closed_at = value ->> 15, updated_at = ${now}
-          from json_each(${json(part.map((row) => [row.id, ...fields(row)]))})
+          from rows
           where episodes.id = value ->> 0`)
       }
 
@@ -1317,8 +1319,9 @@ export class Linker {
       }
       for (const part of chunked(fileAuthors, 5000)) {
         await tx.run(sql`
+          with ${rowsTable(part)}
           insert into episode_file_authors (episode_id, repository_id, author_email, path, sha, opened_at)
-          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from json_each(${json(part)}) where true
+          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from rows where true
           on conflict do nothing`)
       }
 
@@ -1333,10 +1336,11 @@ export class Linker {
       }
       for (const part of chunked(sequenceRows, 2000)) {
         await tx.run(sql`
+          with ${rowsTable(part)}
           update linker_sequences set state = value ->> 1, head_sha = value ->> 2, head_run_id = value ->> 3, last_green_sha = value ->> 4,
             last_green_run_id = value ->> 5, open_episode_id = value ->> 6, commit_count = value ->> 7, pending_runs = value ->> 8,
             updated_at = ${now}
-          from json_each(${json(part)}) where linker_sequences.id = value ->> 0`)
+          from rows where linker_sequences.id = value ->> 0`)
       }
 
       for (const repositoryId of round.runLinkRepositories) {
