@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { configureDatabase, openDatabase } from './db.server'
+import { configureDatabase, lendTurns, openDatabase } from './db.server'
 import { leaveCheckpointsToOthers, startBackgroundCheckpoints } from './db-checkpoints.server'
 
 const directory = mkdtempSync(path.join(tmpdir(), 'inquest-db-checkpoints-'))
@@ -13,7 +13,8 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }))
 async function database(name: string) {
   const file = path.join(directory, `${name}.db`)
   const env = { DATABASE_URL: `file:${file}` } as Parameters<typeof openDatabase>[0]
-  const { client } = openDatabase(env)
+  const handle = openDatabase(env)
+  const { client } = handle
   await configureDatabase(client, env.DATABASE_URL)
   await client.execute('create table blobs (body text not null)')
   const writeThreeMegabytes = async () => {
@@ -21,15 +22,24 @@ async function database(name: string) {
   }
   const writeSixMegabytesAtOnce = () =>
     client.batch(Array.from({ length: 60 }, () => ({ sql: 'insert into blobs (body) values (?)', args: ['x'.repeat(100_000)] })), 'write')
-  return { client, env, file, writeThreeMegabytes, writeSixMegabytesAtOnce }
+  // A steady stream: 400 commits of 20 KB, one a millisecond.
+  const writeEightMegabytesSteadily = async () => {
+    for (let commit = 0; commit < 400; commit++) {
+      await client.execute({ sql: 'insert into blobs (body) values (?)', args: ['x'.repeat(20_000)] })
+      await pause(1)
+    }
+  }
+  /** Background checkpoints that take this database's turns (not the process's own database). */
+  const startCheckpoints = (options: { restartAtPages?: number } = {}) => startBackgroundCheckpoints(client, env, { ...options, lend: (port) => lendTurns(port, handle) })
+  return { client, env, file, writeThreeMegabytes, writeSixMegabytesAtOnce, writeEightMegabytesSteadily, startCheckpoints }
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('background checkpoints', () => {
   it('copy the write-ahead log into the database file from their own thread, so commits need not', async () => {
-    const { client, env, file, writeThreeMegabytes } = await database('background')
-    const checkpoints = await startBackgroundCheckpoints(client, env)
+    const { client, file, writeThreeMegabytes, startCheckpoints } = await database('background')
+    const checkpoints = await startCheckpoints()
     expect(checkpoints).not.toBeNull()
     // The request thread's connection would checkpoint only past the safety net.
     expect((await client.execute('pragma wal_autocheckpoint')).rows[0][0]).toBe(8192)
@@ -37,6 +47,26 @@ describe('background checkpoints', () => {
     await pause(300)
     expect(statSync(file).size).toBeGreaterThan(3_000_000)
     await checkpoints!.stop()
+    client.close()
+  })
+
+  it('start the log over under a steady stream of commits, once it passes the restart threshold', async () => {
+    const { client, file, writeEightMegabytesSteadily, startCheckpoints } = await database('restart')
+    const checkpoints = await startCheckpoints({ restartAtPages: 64 })
+    await writeEightMegabytesSteadily()
+    await checkpoints!.stop()
+    // Every commit was copied, and the log was written over from its start again and again.
+    expect(statSync(file).size).toBeGreaterThan(7_000_000)
+    expect(statSync(`${file}-wal`).size).toBeLessThan(3_000_000)
+    client.close()
+  })
+
+  it('without the restart, the log grows with every commit of a steady stream, copied or not', async () => {
+    const { client, file, writeEightMegabytesSteadily, startCheckpoints } = await database('no-restart')
+    const checkpoints = await startCheckpoints({ restartAtPages: Number.MAX_SAFE_INTEGER })
+    await writeEightMegabytesSteadily()
+    await checkpoints!.stop()
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(6_000_000)
     client.close()
   })
 

@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm'
 import type { ciRuns } from '../../db/schema'
 import { enqueueRunChanges } from '../linker/queue.server'
+import { rowsTable } from '../utils/json-rows.server'
 import type { CiRunInput } from './ci-runs.server'
 import type { Tx } from './timeline.server'
 
@@ -96,11 +97,12 @@ async function upsertGroup(tx: Tx, inputs: CiRunInput[]) {
     input.sourceDeliveryId ?? null,
   ])
   const returned = await tx.all<Record<string, unknown>>(sql`
+    with ${rowsTable(values)}
     insert into ci_runs (repository_id, provider, kind, external_id, attempt, name, branch, head_sha, status, conclusion,
       started_at, completed_at, url, source_updated_at, source_delivery_id, created_at)
     select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
       value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, ${now}
-    from json_each(${JSON.stringify(values)}) where true
+    from rows where true
     on conflict (repository_id, provider, external_id, attempt) do update set
       name = excluded.name, kind = excluded.kind, branch = coalesce(excluded.branch, ci_runs.branch), head_sha = excluded.head_sha,
       status = excluded.status, conclusion = excluded.conclusion, started_at = coalesce(excluded.started_at, ci_runs.started_at),
@@ -126,9 +128,10 @@ async function upsertGroup(tx: Tx, inputs: CiRunInput[]) {
     row.sourceDeliveryId,
   ])
   await tx.run(sql`
+    with ${rowsTable(eventValues)}
     insert into events (kind, at, repository_id, branch, sha, title, link, ref_id, source_delivery_id)
     select 'ci_run', value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
-    from json_each(${JSON.stringify(eventValues)}) where true
+    from rows where true
     on conflict (kind, repository_id, ref_id) do update set
       at = excluded.at, title = excluded.title, link = excluded.link, branch = excluded.branch, source_delivery_id = excluded.source_delivery_id`)
   // The linker re-reads each run once this transaction commits, as upsertCiRun asks it to.

@@ -23,6 +23,7 @@ import { getEnv } from '../env.server'
 import { isShuttingDown, nudgeWorker, type Worker } from '../jobs/workers.server'
 import { getLogger } from '../observability/logger.server'
 import { isUniqueViolation } from '../utils/db-errors.server'
+import { rowsTable } from '../utils/json-rows.server'
 import { GIT_LOG_OPTIONS, GitLogParser, type ParsedCommit } from './git-log-parser.server'
 import type { Tx } from './timeline.server'
 
@@ -230,11 +231,12 @@ export async function writeCommitBatch(tx: Tx, repositoryId: string, batch: Pars
     sql`select sha from commits where repository_id = ${repositoryId} and sha in (select value from json_each(${JSON.stringify(batch.map((commit) => commit.sha))}))`,
   )
   await tx.run(sql`
+    with ${rowsTable(rows)}
     insert into commits (repository_id, sha, author_name, author_email, authored_at, committer_name, committer_email,
       committed_at, subject, body, additions, deletions, files_changed)
     select ${repositoryId}, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
       value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11
-    from json_each(${JSON.stringify(rows)}) where true
+    from rows where true
     on conflict do nothing`)
 
   const parents: Array<[string, string, number]> = []

@@ -15,7 +15,8 @@ import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '.
 import { CommitGraph } from './commit-graph'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
-import { chunked, firstRow, json, readTuples, rowsTable, tuplesBeside, tuplesOn, type TupleReader, type Tx } from './sql.server'
+import { rowsTable } from '../utils/json-rows.server'
+import { chunked, firstRow, json, readTuples, tuplesBeside, tuplesOn, type TupleReader, type Tx } from './sql.server'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
 import { loadSuspectInputs, scoreEpisodes, type EpisodeForScoring, type SuspectInputs } from './suspects.server'
 
