@@ -17,7 +17,8 @@ import {
 } from '../../tests/helpers/linker'
 import { applyPush } from '../connectors/webhooks/push.server'
 import { commitInput } from '../../tests/helpers/linker'
-import { listEpisodeRange } from './episodes.server'
+import { userWithRole } from '../../tests/helpers/auth'
+import { decideSuspect, listEpisodeRange } from './episodes.server'
 import { getLinker } from './worker.server'
 
 beforeAll(async () => {
@@ -198,6 +199,41 @@ describe('scenarios', () => {
     const [suspect] = await suspectsOf(second.id)
     const reasons = JSON.parse(suspect.reasons) as Array<{ code: string; text: string }>
     expect(reasons.find((reason) => reason.code === 'authorHistory')?.text).toMatch(/Same author \(Grace Hopper\) changed src\/parse\.ts in earlier red episode #\d+/)
+  })
+
+  it('a later episode cites an earlier one afresh when that one is decided on, and stops when it goes', async () => {
+    const repo = await createRepository()
+    await addCommits(repo, [
+      { label: 'w1', files: ['README.md'] },
+      { label: 'w2', parents: ['w1'], author: 'Grace Hopper', files: ['src/parse.ts'] },
+      { label: 'w3', parents: ['w2'], author: 'Alan Turing', files: ['docs/guide.md'] },
+      { label: 'w4', parents: ['w3'], author: 'Grace Hopper', files: ['src/parse.ts'] },
+    ])
+    await addRun(repo, { commit: 'w1', conclusion: 'success' })
+    await addRun(repo, { commit: 'w2', conclusion: 'failure', externalId: 'cite-w2' })
+    await addRun(repo, { commit: 'w3', conclusion: 'success' })
+    await addRun(repo, { commit: 'w4', conclusion: 'failure' })
+    await settleLinker()
+    const first = (await episodesOf(repo)).find((episode) => episode.firstRedSha === sha('w2'))!
+    const second = (await episodesOf(repo)).find((episode) => episode.firstRedSha === sha('w4'))!
+    const citation = async () => {
+      const [suspect] = await suspectsOf(second.id)
+      return (JSON.parse(suspect.reasons) as Array<{ code: string; text: string }>).find((reason) => reason.code === 'authorHistory')?.text
+    }
+    expect(await citation()).toMatch(new RegExp(`Same author \\(Grace Hopper\\) changed src/parse\\.ts in earlier red episode #${first.id}`))
+    expect(await citation()).not.toMatch(/accepted as the cause/)
+
+    // An engineer accepts w2 as the first episode's cause: the second says so after the next round.
+    const engineer = await userWithRole('engineer')
+    await decideSuspect(first.id, sha('w2'), 'accepted', { userId: engineer.id })
+    await settleLinker()
+    expect(await citation()).toMatch(/where that change was accepted as the cause/)
+
+    // A re-run turns w2 green: the first episode goes, and the second no longer cites it.
+    await addRun(repo, { commit: 'w2', conclusion: 'success', externalId: 'cite-w2', attempt: 2 })
+    await settleLinker()
+    expect((await episodesOf(repo)).map((episode) => episode.id)).toEqual([second.id])
+    expect(await citation()).toBeUndefined()
   })
 
   it('two overlapping red episodes on different workflows stay apart', async () => {

@@ -5,6 +5,7 @@ import type { DecisionStatus, SuspectReason } from '../../db/schema'
 import { recordAudit, type AuditActor } from '../auth/audit.server'
 import { getDb } from '../db.server'
 import { firstRow, json, type Tx } from './sql.server'
+import { enqueueDependentRescores } from './queue.server'
 
 export interface RunSummary {
   id: number
@@ -172,6 +173,8 @@ export async function decideSuspect(episodeId: number, sha: string, decision: De
   if (suspect.status === decision) return { ok: true, changed: false, sha: suspect.sha }
   await tx.run(sql`update suspects set status = ${decision}, decided_by = ${actor.userId ?? null}, decided_at = ${Date.now()}
     where episode_id = ${episodeId} and sha = ${suspect.sha}`)
+  // Later episodes that cite this change ("..., where that change was accepted as the cause") are scored again.
+  await enqueueDependentRescores(tx, [episodeId], { sha: suspect.sha })
   await recordAudit(
     {
       action: decision === 'accepted' ? 'suspect.accept' : 'suspect.reject',

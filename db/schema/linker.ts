@@ -20,7 +20,7 @@ export const linkerState = sqliteTable('linker_state', {
   updatedAt: integer('updated_at').notNull(),
 })
 
-export const LINKER_QUEUE_KINDS = ['run', 'recompute'] as const
+export const LINKER_QUEUE_KINDS = ['run', 'recompute', 'rescore'] as const
 
 // Work for the linker that no feed shows: a CI run whose state changed (upsertCiRun writes one in
 // its own transaction), a link decision, or a full recompute someone asked for.
@@ -32,7 +32,7 @@ export const linkerQueue = sqliteTable(
     repositoryId: text('repository_id')
       .notNull()
       .references(() => repositories.id, { onDelete: 'cascade' }),
-    // run: ci_runs.id; recompute: null
+    // run: ci_runs.id; rescore: episodes.id; recompute: null
     ref: text('ref'),
     createdAt: integer('created_at').notNull(),
   },
