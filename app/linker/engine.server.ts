@@ -559,26 +559,30 @@ export class Linker {
     const borrows = sequence.branch !== repo.defaultBranch && sequence.episodes.some((row) => row.base !== 'sequence')
     let entry = repo.borrowing.get(sequence.name)
     if (!entry) repo.borrowing.set(sequence.name, (entry = { sequences: new Set(), summary: null }))
-    if (borrows) entry.sequences.add(sequence)
-    else if (!entry.sequences.delete(sequence)) return
-    entry.summary = null
+    if (borrows) {
+      entry.sequences.add(sequence)
+      // The summary is a bound (see borrowingSummary): widened by this sequence's episodes, it still is
+      // one, and a branch's new red does not cost the next green on the default branch a pass over
+      // every borrowing branch (~1,600 in the benchmark: 3 ms).
+      if (entry.summary) widenSummary(repo, entry.summary, sequence)
+    } else if (entry.sequences.delete(sequence)) {
+      entry.summary = null
+    }
   }
 
+  /**
+   * For the default branch's sequence `name`: the branches whose episodes borrow their base from it,
+   * the highest generation of their first reds (`top`) and their bases. A bound, not an exact
+   * summary: a new green below `top` or on a base may move a borrowed base, one above and elsewhere
+   * cannot; a bound that is too wide only costs a closer look.
+   */
   private borrowingSummary(repo: RepoState, name: string) {
     const entry = repo.borrowing.get(name)
     if (!entry) return { sequences: new Set<Sequence>(), top: 0, bases: new Set<string>() }
     if (!entry.summary) {
-      let top = 0
-      const bases = new Set<string>()
-      for (const sequence of entry.sequences) {
-        for (const row of sequence.episodes) {
-          if (row.base === 'sequence') continue
-          const id = repo.graph.idOf(row.firstRedSha)
-          top = Math.max(top, id === undefined ? Number.POSITIVE_INFINITY : repo.graph.generation[id])
-          if (row.lastGreenSha) bases.add(row.lastGreenSha)
-        }
-      }
-      entry.summary = { top, bases }
+      const summary = { top: 0, bases: new Set<string>() }
+      for (const sequence of entry.sequences) widenSummary(repo, summary, sequence)
+      entry.summary = summary
     }
     return { sequences: entry.sequences, ...entry.summary }
   }
@@ -1424,6 +1428,16 @@ export class Linker {
   private providerOf(row: EpisodeRow): string {
     const sequence = this.repos.get(row.repositoryId)?.sequences.get(key(row.branch, row.name))
     return sequence?.slots.get(row.firstRedSha)?.provider ?? ''
+  }
+}
+
+/** Widens a borrowing summary (see Linker.borrowingSummary) by one sequence's borrowed episodes. */
+function widenSummary(repo: RepoState, summary: { top: number; bases: Set<string> }, sequence: Sequence) {
+  for (const row of sequence.episodes) {
+    if (row.base === 'sequence') continue
+    const id = repo.graph.idOf(row.firstRedSha)
+    summary.top = Math.max(summary.top, id === undefined ? Number.POSITIVE_INFINITY : repo.graph.generation[id])
+    if (row.lastGreenSha) summary.bases.add(row.lastGreenSha)
   }
 }
 
