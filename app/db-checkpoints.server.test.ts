@@ -30,7 +30,7 @@ async function database(name: string) {
     }
   }
   /** Background checkpoints that take this database's turns (not the process's own database). */
-  const startCheckpoints = (options: { restartAtPages?: number } = {}) => startBackgroundCheckpoints(client, env, { ...options, lend: (port) => lendTurns(port, handle) })
+  const startCheckpoints = (options: { restartAtPages?: number; turnBackoffMs?: number } = {}) => startBackgroundCheckpoints(client, env, { ...options, lend: (port) => lendTurns(port, handle) })
   return { client, env, file, writeThreeMegabytes, writeSixMegabytesAtOnce, writeEightMegabytesSteadily, startCheckpoints }
 }
 
@@ -52,7 +52,8 @@ describe('background checkpoints', () => {
 
   it('start the log over under a steady stream of commits, once it passes the restart threshold', async () => {
     const { client, file, writeEightMegabytesSteadily, startCheckpoints } = await database('restart')
-    const checkpoints = await startCheckpoints({ restartAtPages: 64 })
+    // A small log and no pause between passes in the turn, so that a short test sees many restarts.
+    const checkpoints = await startCheckpoints({ restartAtPages: 64, turnBackoffMs: 0 })
     await writeEightMegabytesSteadily()
     await checkpoints!.stop()
     // Every commit was copied, and the log was written over from its start again and again.

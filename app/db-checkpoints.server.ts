@@ -15,6 +15,8 @@ const SQLITE_DEFAULT_PAGES = 1000
  * over (see db-checkpoints.worker.js): well below the request thread's safety net.
  */
 export const RESTART_LOG_AT_PAGES = 2048
+/** At most one pass in the turn to write this often (ms). */
+const TURN_BACKOFF_MS = 250
 
 export interface BackgroundCheckpoints {
   stop(): Promise<void>
@@ -27,7 +29,7 @@ export interface BackgroundCheckpoints {
 export async function startBackgroundCheckpoints(
   client: Client,
   env: Pick<Env, 'DATABASE_URL' | 'DATABASE_ENCRYPTION_KEY' | 'DATABASE_SYNC_URL'>,
-  options: { restartAtPages?: number; lend?: typeof lendTurns } = {},
+  options: { restartAtPages?: number; turnBackoffMs?: number; lend?: typeof lendTurns } = {},
 ): Promise<BackgroundCheckpoints | null> {
   if (!localDatabaseFile(env)) return null
   const logger = getLogger().child({ component: 'db-checkpoints' })
@@ -40,6 +42,7 @@ export async function startBackgroundCheckpoints(
       encryptionKey: env.DATABASE_ENCRYPTION_KEY,
       intervalMs: INTERVAL_MS,
       restartAtPages: options.restartAtPages ?? RESTART_LOG_AT_PAGES,
+      turnBackoffMs: options.turnBackoffMs ?? TURN_BACKOFF_MS,
       turns: port2,
     },
     transferList: [port2],

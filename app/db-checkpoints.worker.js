@@ -20,13 +20,16 @@ import { clearTimeout, setTimeout } from 'node:timers'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createClient } from '@libsql/client'
 
-/** @type {{ url: string, encryptionKey?: string, intervalMs: number, restartAtPages: number, turns: import('node:worker_threads').MessagePort }} */
-const { url, encryptionKey, intervalMs, restartAtPages, turns } = workerData
+/** @type {{ url: string, encryptionKey?: string, intervalMs: number, restartAtPages: number, turnBackoffMs: number, turns: import('node:worker_threads').MessagePort }} */
+const { url, encryptionKey, intervalMs, restartAtPages, turnBackoffMs, turns } = workerData
 const client = createClient({ url, encryptionKey })
 let timer
 let stopped = false
 let failures = 0
 let nextTurn = 1
+// A pass in the turn is not tried again for turnBackoffMs: a reader still on an old snapshot may keep
+// the log from starting over, and writers should not wait for a pass every few milliseconds meanwhile.
+let noTurnBefore = 0
 /** @type {Map<number, (granted: boolean) => void>} */
 const asked = new Map()
 
@@ -62,7 +65,10 @@ async function checkpoint() {
   if (stopped) return
   try {
     const logPages = await pass()
-    if (logPages >= restartAtPages && !stopped) await inWriteTurn(pass)
+    if (logPages >= restartAtPages && !stopped && Date.now() >= noTurnBefore) {
+      noTurnBefore = Date.now() + turnBackoffMs
+      await inWriteTurn(pass)
+    }
     failures = 0
   } catch (error) {
     // A failure is reported once in a row; the request thread's own checkpoints carry on meanwhile.
