@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { getClient } from './db.server'
-import { readTextBeside } from './db-reader.server'
+import { callBeside, readTextBeside } from './db-reader.server'
+import { CommitGraph } from './linker/commit-graph'
+import type { GraphParts } from './linker/commit-graph-store'
+
+const READ_GRAPH_PARTS = { module: new URL('./linker/commit-graph-store.ts', import.meta.url), name: 'readGraphParts' }
 
 describe('reads beside the caller', () => {
   it('answer on a connection of their own, seeing what the caller committed, while the caller goes on', async () => {
@@ -19,5 +23,27 @@ describe('reads beside the caller', () => {
 
   it('say what went wrong with a bad query', async () => {
     await expect(readTextBeside('select body from nowhere', [], async () => null)).rejects.toThrow(/no such table: nowhere/)
+  })
+
+  it('call a function on what they read there and hand back its typed arrays moved', async () => {
+    await getClient().execute('create table if not exists reader_commits (sha text not null, at integer not null, parent text)')
+    await getClient().execute("insert into reader_commits values ('a', 1, null), ('b', 2, 'a'), ('c', 3, 'a'), ('d', 4, 'b'), ('d', 4, 'c')")
+    const commits = "select group_concat(sha || ' ' || at, char(10)) from (select distinct sha, at from reader_commits where at > ?)"
+    const edges = "select group_concat(sha || ' ' || parent, char(10)) from reader_commits where parent is not null and at > ?"
+    let hereUsed = false
+    const parts = await callBeside<GraphParts>(READ_GRAPH_PARTS, [commits, edges, [0]], async () => {
+      hereUsed = true
+      throw new Error('not here')
+    })
+    expect(hereUsed).toBe(false)
+    expect(parts.store.generation).toBeInstanceOf(Int32Array)
+    const graph = CommitGraph.fromStore(parts.store, parts.shas)
+    expect(graph.parentsOf(graph.idOf('d')!).map((id) => graph.shas[id])).toEqual(['b', 'c'])
+    expect(graph.generation[graph.idOf('d')!]).toBe(3)
+    expect(graph.range(graph.idOf('b')!, graph.idOf('d')!).ids.map((id) => graph.shas[id])).toEqual(['d', 'c'])
+  })
+
+  it('say what went wrong in a function called there', async () => {
+    await expect(callBeside(READ_GRAPH_PARTS, ['select body from nowhere', '', []], async () => null)).rejects.toThrow(/no such table: nowhere/)
   })
 })

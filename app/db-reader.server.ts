@@ -14,14 +14,14 @@ type Arg = string | number | null
 interface Reader {
   worker: Worker
   next: number
-  waiting: Map<number, { resolve: (value: string | null) => void; reject: (error: Error) => void }>
+  waiting: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>
 }
 
 function startReader(url: string, encryptionKey: string | undefined): Reader {
   const worker = new Worker(new URL('./db-reader.worker.js', import.meta.url), { workerData: { url, encryptionKey } })
   worker.unref()
   const reader: Reader = { worker, next: 1, waiting: new Map() }
-  worker.on('message', (message: { id: number; value?: string | null; error?: string }) => {
+  worker.on('message', (message: { id: number; value?: unknown; error?: string }) => {
     const waiting = reader.waiting.get(message.id)
     if (!waiting) return
     reader.waiting.delete(message.id)
@@ -80,11 +80,46 @@ export function warmReader() {
 export function readTextBeside(sql: string, args: Arg[], fallback: () => Promise<string | null>): Promise<string | null> {
   const reader = readerFor(getEnv())
   if (!reader) return fallback()
-  return new Promise((resolve, reject) => {
+  return ask<string | null>(reader, { sql, args })
+}
+
+/** What a function called beside gets first: reads on the reader thread's connection. */
+export interface BesideReader {
+  /** The first column of the first row of `sql` as text, null if none (as readTextBeside). */
+  readText(sql: string, args: Arg[]): Promise<string | null>
+}
+
+/** What a function called beside returns: its value, and the buffers of that value to move back rather than copy. */
+export interface BesideResult<T> {
+  value: T
+  transfer?: ArrayBuffer[]
+}
+
+/** A function exported by a module, called by name on the reader thread (see callBeside). */
+export interface BesideFunction {
+  module: URL
+  name: string
+}
+
+/**
+ * Calls `fn(reader, ...args)` on the reader thread: work on a big read that would otherwise hold
+ * this thread, such as building a whole commit graph from its text (whose typed arrays then come
+ * back moved, not copied) or scoring suspects from what they need. Arguments and the value are
+ * copied between threads, so both should be plain data. Where there is no reader thread, the
+ * caller's `here` runs the same function on this thread's connection.
+ */
+export function callBeside<T>(fn: BesideFunction, args: unknown[], here: () => Promise<T>): Promise<T> {
+  const reader = readerFor(getEnv())
+  if (!reader) return here()
+  return ask<T>(reader, { call: { module: fn.module.href, name: fn.name }, args })
+}
+
+function ask<T>(reader: Reader, request: object): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
     const id = reader.next++
-    reader.waiting.set(id, { resolve, reject })
+    reader.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject })
     // Kept alive while a read is out: a process with nothing else to do would otherwise exit waiting.
     reader.worker.ref()
-    reader.worker.postMessage({ id, sql, args })
+    reader.worker.postMessage({ id, ...request })
   })
 }

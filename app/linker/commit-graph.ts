@@ -4,6 +4,8 @@
 // Commits may arrive in any order: a parent seen before its commit is a placeholder (generation 0,
 // not `known`) until the commit itself arrives. Generation = 1 + the largest generation among the
 // parents (a root's is 1), so an ancestor always has a smaller generation than its descendants.
+// The numbers live in flat typed arrays (commit-graph-store.ts); this class adds the sha index.
+import { addNode, createStore, linkParent, settleAll, storeFromText, type GraphStore } from './commit-graph-store'
 import { Heap } from './heap'
 
 const FROM_RED = 1
@@ -19,22 +21,55 @@ export interface RangeResult {
 }
 
 export class CommitGraph {
-  private readonly index = new Map<string, number>()
-  readonly shas: string[] = []
-  readonly parents: number[][] = []
-  readonly children: number[][] = []
-  readonly generation: number[] = []
-  readonly committedAt: number[] = []
-  readonly known: boolean[] = []
-  /** Some ancestor (or the commit itself) was never seen: walks below it cannot be trusted. */
-  readonly partial: boolean[] = []
   private pending = new Set<number>()
   private holesFilled = 0
   private marks = new Uint8Array(1024)
   private queued = new Uint8Array(1024)
 
+  constructor(
+    private store: GraphStore = createStore(),
+    readonly shas: string[] = [],
+    private readonly index = new Map<string, number>(),
+  ) {}
+
   get size() {
-    return this.shas.length
+    return this.store.size
+  }
+
+  // Per commit id; each is an array of the store, which adding commits may replace: read them afresh.
+  /** 1 for a commit the graph has seen itself, 0 for one only named as a parent. */
+  get known() {
+    return this.store.known
+  }
+  get committedAt() {
+    return this.store.committedAt
+  }
+  /** 1 + the largest generation among the parents (a root's is 1); 0 for a commit never seen. */
+  get generation() {
+    return this.store.generation
+  }
+  /** 1 when some ancestor (or the commit itself) was never seen: walks below it cannot be trusted. */
+  get partial() {
+    return this.store.partial
+  }
+  /** Parent links in all: as many as the database's commit_parents rows that made the graph. */
+  get parentLinks() {
+    return this.store.parentLinks
+  }
+
+  parentsOf(id: number): number[] {
+    return this.list(this.store.parentHead, id)
+  }
+
+  childrenOf(id: number): number[] {
+    return this.list(this.store.childHead, id)
+  }
+
+  private list(head: Int32Array, id: number): number[] {
+    const { edgeTarget, edgeNext } = this.store
+    const ids: number[] = []
+    for (let edge = head[id]; edge !== 0; edge = edgeNext[edge]) ids.push(edgeTarget[edge])
+    return ids
   }
 
   idOf(sha: string): number | undefined {
@@ -44,21 +79,15 @@ export class CommitGraph {
   /** A commit the graph has seen itself (not only named as someone's parent). */
   has(sha: string): boolean {
     const id = this.index.get(sha)
-    return id !== undefined && this.known[id]
+    return id !== undefined && this.store.known[id] === 1
   }
 
   private intern(sha: string): number {
     let id = this.index.get(sha)
     if (id === undefined) {
-      id = this.shas.length
+      id = addNode(this.store)
       this.index.set(sha, id)
       this.shas.push(sha)
-      this.parents.push([])
-      this.children.push([])
-      this.generation.push(0)
-      this.committedAt.push(0)
-      this.known.push(false)
-      this.partial.push(true)
     }
     return id
   }
@@ -68,86 +97,33 @@ export class CommitGraph {
    * commit is [sha, commit time, parent shas].
    */
   static build(commits: ReadonlyArray<readonly [string, number, readonly string[]]>): CommitGraph {
-    const graph = new CommitGraph()
+    const graph = new CommitGraph(createStore(commits.length))
+    const store = graph.store
     for (const [sha, committedAt] of commits) {
       const id = graph.intern(sha)
-      graph.known[id] = true
-      graph.committedAt[id] = committedAt
+      store.known[id] = 1
+      store.committedAt[id] = committedAt
     }
     for (const [sha, , parentShas] of commits) {
       const id = graph.index.get(sha)!
-      for (const parentSha of parentShas) graph.link(id, parentSha)
+      for (const parentSha of parentShas) linkParent(store, id, graph.intern(parentSha))
     }
-    return CommitGraph.settleAll(graph)
-  }
-
-  /**
-   * Builds a whole graph from text, as the database hands it over in one piece: `commits` has a line
-   * "sha time" per commit, `edges` a line "sha parent" per parent, a commit's parents in order.
-   */
-  static fromText(commits: string, edges: string): CommitGraph {
-    const graph = new CommitGraph()
-    for (let at = 0; at < commits.length; ) {
-      let end = commits.indexOf('\n', at)
-      if (end < 0) end = commits.length
-      const space = commits.indexOf(' ', at)
-      const id = graph.intern(commits.slice(at, space))
-      graph.known[id] = true
-      graph.committedAt[id] = Number(commits.slice(space + 1, end))
-      at = end + 1
-    }
-    for (let at = 0; at < edges.length; ) {
-      let end = edges.indexOf('\n', at)
-      if (end < 0) end = edges.length
-      const space = edges.indexOf(' ', at)
-      // Only the parents of commits the text listed: the edges of others are none of this graph's.
-      const id = graph.index.get(edges.slice(at, space))
-      if (id !== undefined && graph.known[id]) graph.link(id, edges.slice(space + 1, end))
-      at = end + 1
-    }
-    return CommitGraph.settleAll(graph)
-  }
-
-  /** Adds a parent to a commit during a whole-graph build (no generations yet). */
-  private link(id: number, parentSha: string) {
-    const parent = this.intern(parentSha)
-    const list = this.parents[id]
-    if (parent === id || list.includes(parent)) return
-    list.push(parent)
-    this.children[parent].push(id)
-  }
-
-  /** Generations and partial marks for a whole graph just built. */
-  private static settleAll(graph: CommitGraph): CommitGraph {
-    // Kahn's algorithm over everything: parents before children.
-    const size = graph.shas.length
-    const remaining = new Int32Array(size)
-    const queue = new Int32Array(size)
-    let head = 0
-    let tail = 0
-    for (let id = 0; id < size; id++) {
-      remaining[id] = graph.parents[id].length
-      if (remaining[id] === 0) queue[tail++] = id
-    }
-    const settled = new Uint8Array(size)
-    const settle = (id: number) => {
-      let generation = 0
-      let partial = !graph.known[id]
-      for (const parent of graph.parents[id]) {
-        if (graph.generation[parent] > generation) generation = graph.generation[parent]
-        if (graph.partial[parent]) partial = true
-      }
-      graph.generation[id] = graph.known[id] ? generation + 1 : 0
-      graph.partial[id] = partial
-      settled[id] = 1
-    }
-    while (head < tail) {
-      const id = queue[head++]
-      settle(id)
-      for (const child of graph.children[id]) if (--remaining[child] === 0) queue[tail++] = child
-    }
-    for (let id = 0; id < size; id++) if (!settled[id]) settle(id)
+    settleAll(store)
     return graph
+  }
+
+  /** Builds a whole graph from the database's text (see `storeFromText`). */
+  static fromText(commits: string, edges: string): CommitGraph {
+    const { store, shas, index } = storeFromText(commits, edges)
+    return new CommitGraph(store, shas, index)
+  }
+
+  /** A whole graph built elsewhere (see `readGraphParts`): its store, and its shas a line each in id order. */
+  static fromStore(store: GraphStore, shas: string): CommitGraph {
+    const list = store.size === 0 ? [] : shas.split('\n')
+    const index = new Map<string, number>()
+    for (let id = 0; id < list.length; id++) index.set(list[id], id)
+    return new CommitGraph(store, list, index)
   }
 
   /**
@@ -156,21 +132,20 @@ export class CommitGraph {
    */
   addCommit(sha: string, parentShas: readonly string[], committedAt: number) {
     const id = this.intern(sha)
-    let changed = !this.known[id]
+    const store = this.store
+    let changed = store.known[id] === 0
     // A commit others already named as parent fills a hole in the history.
-    if (!this.known[id] && this.children[id].length > 0) this.holesFilled++
-    this.known[id] = true
-    if (this.committedAt[id] !== committedAt) {
-      this.committedAt[id] = committedAt
+    if (store.known[id] === 0 && store.childHead[id] !== 0) this.holesFilled++
+    store.known[id] = 1
+    if (store.committedAt[id] !== committedAt) {
+      store.committedAt[id] = committedAt
       changed = true
     }
-    const current = this.parents[id]
     for (const parentSha of parentShas) {
       const parent = this.intern(parentSha)
-      if (parent === id || current.includes(parent)) continue
-      if (current.length > 0 && this.known[id] && !changed) this.holesFilled++
-      current.push(parent)
-      this.children[parent].push(id)
+      const hadParents = store.parentHead[id] !== 0
+      if (!linkParent(store, id, parent)) continue
+      if (hadParents && !changed) this.holesFilled++
       changed = true
     }
     if (changed) this.pending.add(id)
@@ -185,12 +160,14 @@ export class CommitGraph {
     if (this.pending.size === 0) return []
     const dirty = [...this.pending]
     this.pending = new Set()
+    const { known, generation: generations, partial: partials, parentHead, childHead, edgeTarget, edgeNext } = this.store
     // Everything below a changed commit may move: its descendants.
     const affected = new Set<number>(dirty)
     const stack = [...dirty]
     while (stack.length > 0) {
       const id = stack.pop()!
-      for (const child of this.children[id]) {
+      for (let edge = childHead[id]; edge !== 0; edge = edgeNext[edge]) {
+        const child = edgeTarget[edge]
         if (!affected.has(child)) {
           affected.add(child)
           stack.push(child)
@@ -202,7 +179,7 @@ export class CommitGraph {
     const ready: number[] = []
     for (const id of affected) {
       let count = 0
-      for (const parent of this.parents[id]) if (affected.has(parent)) count++
+      for (let edge = parentHead[id]; edge !== 0; edge = edgeNext[edge]) if (affected.has(edgeTarget[edge])) count++
       if (count === 0) ready.push(id)
       else waiting.set(id, count)
     }
@@ -210,20 +187,22 @@ export class CommitGraph {
     const dirtySet = new Set(dirty)
     const settle = (id: number) => {
       let generation = 0
-      let partial = !this.known[id]
-      for (const parent of this.parents[id]) {
-        generation = Math.max(generation, this.generation[parent])
-        if (this.partial[parent]) partial = true
+      let partial = known[id] === 0
+      for (let edge = parentHead[id]; edge !== 0; edge = edgeNext[edge]) {
+        const parent = edgeTarget[edge]
+        generation = Math.max(generation, generations[parent])
+        if (partials[parent] === 1) partial = true
       }
-      this.partial[id] = partial
-      generation = this.known[id] ? generation + 1 : 0
-      if (generation !== this.generation[id] || dirtySet.has(id)) changed.push(id)
-      this.generation[id] = generation
+      partials[id] = partial ? 1 : 0
+      generation = known[id] === 1 ? generation + 1 : 0
+      if (generation !== generations[id] || dirtySet.has(id)) changed.push(id)
+      generations[id] = generation
     }
     while (ready.length > 0) {
       const id = ready.pop()!
       settle(id)
-      for (const child of this.children[id]) {
+      for (let edge = childHead[id]; edge !== 0; edge = edgeNext[edge]) {
+        const child = edgeTarget[edge]
         const count = waiting.get(child)
         if (count === undefined) continue
         if (count === 1) {
@@ -249,16 +228,17 @@ export class CommitGraph {
 
   /** Commit order: generation, then commit time, then sha. Negative when a comes first. */
   compare(a: number, b: number): number {
+    const { generation, committedAt } = this.store
     return (
-      this.generation[a] - this.generation[b] ||
-      this.committedAt[a] - this.committedAt[b] ||
+      generation[a] - generation[b] ||
+      committedAt[a] - committedAt[b] ||
       (this.shas[a] < this.shas[b] ? -1 : this.shas[a] > this.shas[b] ? 1 : 0)
     )
   }
 
   private scratch() {
-    if (this.marks.length < this.shas.length) {
-      const size = Math.max(this.shas.length, this.marks.length * 2)
+    if (this.marks.length < this.store.size) {
+      const size = Math.max(this.store.size, this.marks.length * 2)
       this.marks = new Uint8Array(size)
       this.queued = new Uint8Array(size)
     }
@@ -304,22 +284,23 @@ export class CommitGraph {
 
     const ids: number[] = []
     let truncated = false
-    let incomplete = this.partial[red] || (green !== null && this.partial[green])
+    const { known, partial, parentHead, edgeTarget, edgeNext } = this.store
+    let incomplete = partial[red] === 1 || (green !== null && partial[green] === 1)
     while (redOnly > 0) {
       const id = queue.pop()!
       queued[id] = 0
       const flags = marks[id]
-      if (!this.known[id]) incomplete = true
+      if (known[id] === 0) incomplete = true
       if (flags === FROM_RED) {
         redOnly--
-        if (!this.known[id]) continue
+        if (known[id] === 0) continue
         if (ids.length >= limit) {
           truncated = true
           break
         }
         ids.push(id)
       }
-      for (const parent of this.parents[id]) mark(parent, flags)
+      for (let edge = parentHead[id]; edge !== 0; edge = edgeNext[edge]) mark(edgeTarget[edge], flags)
     }
     for (const id of touched) {
       marks[id] = 0
@@ -334,6 +315,7 @@ export class CommitGraph {
    */
   newestAncestorWhere(from: number, isBase: (id: number) => boolean, limit: number): number | null {
     const { queued } = this.scratch()
+    const { known, parentHead, edgeTarget, edgeNext } = this.store
     const touched: number[] = [from]
     const queue = this.newestFirst()
     queue.push(from)
@@ -343,11 +325,12 @@ export class CommitGraph {
     while (queue.size > 0 && seen < limit) {
       const id = queue.pop()!
       seen++
-      if (this.known[id] && isBase(id)) {
+      if (known[id] === 1 && isBase(id)) {
         found = id
         break
       }
-      for (const parent of this.parents[id]) {
+      for (let edge = parentHead[id]; edge !== 0; edge = edgeNext[edge]) {
+        const parent = edgeTarget[edge]
         if (queued[parent]) continue
         queued[parent] = 1
         touched.push(parent)

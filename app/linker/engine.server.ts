@@ -10,10 +10,11 @@
 import { sql } from 'drizzle-orm'
 import type { episodes } from '../../db/schema'
 import { getClient, getDb } from '../db.server'
-import { canReadBeside, readTextBeside } from '../db-reader.server'
+import { callBeside, canReadBeside, readTextBeside, type BesideFunction, type BesideReader } from '../db-reader.server'
 import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '../notifications/linker-events.server'
 import { rowsTable } from '../utils/json-rows.server'
 import { CommitGraph } from './commit-graph'
+import { readGraphParts, type GraphParts } from './commit-graph-store'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
 import { chunked, firstRow, json, readTuples, tuplesBeside, tuplesOn, type TupleReader, type Tx } from './sql.server'
@@ -188,34 +189,44 @@ const ALL_RUNS_SQL = `select group_concat(id || char(31) || attempt || char(31) 
     head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
   from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and status = 'completed' and branch is not null and conclusion in (${DECISIVE_LIST})`
 
-interface GraphText {
-  commits: string
-  edges: string
-}
-
 // Two flat text reads ("sha time" lines; "sha parent" lines in primary-key order, so a commit's
 // parents come together and in order): several times faster than JSON, row objects or a join.
 const GRAPH_COMMITS_SQL = "select group_concat(sha || ' ' || committed_at, char(10)) from commits where repository_id = ?"
 const GRAPH_EDGES_SQL = "select group_concat(sha || ' ' || parent_sha, char(10)) from commit_parents where repository_id = ?"
 
-/**
- * A repository's commit graph as text: read `here`, on this thread's connection (a round that
- * needs the graph before it can go on), or `beside`, on the reader thread (a full recompute, which
- * reads the runs meanwhile).
- */
-async function readGraphText(repositoryId: string, where: 'here' | 'beside'): Promise<GraphText> {
-  const read = (query: string) => (where === 'beside' ? readTextBeside(query, [repositoryId], () => readTextHere(query, [repositoryId])) : readTextHere(query, [repositoryId]))
-  const [commits, edges] = await Promise.all([read(GRAPH_COMMITS_SQL), read(GRAPH_EDGES_SQL)])
-  return { commits: commits ?? '', edges: edges ?? '' }
+/** A repository's commit graph, read and built on this thread: for a round that needs it before it can go on. */
+async function loadGraphHere(repositoryId: string): Promise<CommitGraph> {
+  const commits = await readTextHere(GRAPH_COMMITS_SQL, [repositoryId])
+  const edges = await readTextHere(GRAPH_EDGES_SQL, [repositoryId])
+  return CommitGraph.fromText(commits ?? '', edges ?? '')
 }
 
-async function readTextHere(query: string, args: Array<string | number>): Promise<string | null> {
+/**
+ * A repository's commit graph, read and built on the reader thread (a full recompute, which reads
+ * the runs meanwhile): its arrays come back moved, and this thread only indexes the shas.
+ */
+async function loadGraphBeside(repositoryId: string): Promise<CommitGraph> {
+  const args: [string, string, string[]] = [GRAPH_COMMITS_SQL, GRAPH_EDGES_SQL, [repositoryId]]
+  const { store, shas } = await callBeside<GraphParts>(READ_GRAPH_PARTS, args, async () => (await readGraphParts(hereReader, ...args)).value)
+  return CommitGraph.fromStore(store, shas)
+}
+
+const READ_GRAPH_PARTS: BesideFunction = { module: new URL('./commit-graph-store.ts', import.meta.url), name: 'readGraphParts' }
+
+/** Reads on this thread's connection, for a function meant to run beside when there is no reader thread. */
+const hereReader: BesideReader = { readText: (query, args) => readTextHere(query, args) }
+
+async function readTextHere(query: string, args: Array<string | number | null>): Promise<string | null> {
   const value = (await getClient().execute({ sql: query, args })).rows[0]?.[0]
   return value === null || value === undefined ? null : String(value)
 }
 
-/** Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), read beside this thread's work. */
-function readAllRuns(repositoryId: string): Promise<string | null> {
+/**
+ * Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL): read `here`,
+ * or `beside`, on the reader thread, while this thread does something else.
+ */
+function readAllRuns(repositoryId: string, where: 'here' | 'beside'): Promise<string | null> {
+  if (where === 'here') return readTextHere(ALL_RUNS_SQL, [repositoryId])
   return readTextBeside(ALL_RUNS_SQL, [repositoryId], () => readTextHere(ALL_RUNS_SQL, [repositoryId]))
 }
 
@@ -230,13 +241,13 @@ export class Linker {
 
   // --- loading -----------------------------------------------------------------------------------
 
-  private async repoState(repositoryId: string, reuse?: CommitGraph, graphText?: Promise<GraphText>): Promise<RepoState | null> {
+  private async repoState(repositoryId: string, graphLoading?: Promise<CommitGraph>): Promise<RepoState | null> {
     const cached = this.repos.get(repositoryId)
     if (cached) return cached
     const db = getDb()
     const repository = await firstRow<{ default_branch: string }>(db, sql`select default_branch from repositories where id = ${repositoryId}`)
     if (!repository) return null
-    const graph = reuse ?? (await this.loadGraph(repositoryId, graphText))
+    const graph = await (graphLoading ?? loadGraphHere(repositoryId))
     const rejected = await readTuples<[string]>(
       db,
       sql`select json_group_array(json_array(from_ref)) as j from links where repository_id = ${repositoryId} and from_kind = 'ci_run' and status = 'rejected'`,
@@ -254,11 +265,6 @@ export class Linker {
     }
     this.repos.set(repositoryId, state)
     return state
-  }
-
-  private async loadGraph(repositoryId: string, text: Promise<GraphText> = readGraphText(repositoryId, 'here')): Promise<CommitGraph> {
-    const { commits, edges } = await text
-    return CommitGraph.fromText(commits, edges)
   }
 
   /** Creates the sequence rows that do not exist yet and returns the ids of all those asked for. */
@@ -340,7 +346,7 @@ export class Linker {
       offer(this.slot(sequence, sha), id, conclusion, at, attempt, provider, externalId)
     }
     if (wanted === 'all') {
-      const all = (await (allRuns ?? readAllRuns(repo.id))) ?? ''
+      const all = (await (allRuns ?? readAllRuns(repo.id, 'here'))) ?? ''
       // Parsed in place (no array per record): this loop sees every run of the repository.
       const bySeparatedKey = new Map<string, Sequence>()
       for (const sequence of loaded) bySeparatedKey.set(`${sequence.branch}\x1f${sequence.name}`, sequence)
@@ -1136,13 +1142,22 @@ export class Linker {
       const cached = this.repos.get(repositoryId)
       this.repos.delete(repositoryId)
       const graph = await this.graphStillValid(cached)
-      // The graph's text and then every run, read on the other core while this thread rebuilds the
-      // test outcomes and builds the graph.
-      const graphText = graph ? undefined : readGraphText(repositoryId, 'beside')
-      graphText?.catch(() => {})
-      const allRuns = readAllRuns(repositoryId)
-      allRuns.catch(() => {})
-      round.timings.lap('commit graph')
+      // The two big reads side by side, one on each core. With no graph to reuse, the reader thread
+      // reads and builds it while this thread reads every run; with one, the reader thread reads the
+      // runs while this one rebuilds the test outcomes.
+      let graphLoading: Promise<CommitGraph>
+      let allRuns: Promise<string | null>
+      if (graph) {
+        graphLoading = Promise.resolve(graph)
+        allRuns = readAllRuns(repositoryId, 'beside')
+        allRuns.catch(() => {})
+        round.timings.lap('commit graph')
+      } else {
+        graphLoading = loadGraphBeside(repositoryId)
+        graphLoading.catch(() => {})
+        allRuns = Promise.resolve(await readAllRuns(repositoryId, 'here'))
+        round.timings.lap('runs text')
+      }
       // Test outcomes are rebuilt unless no test result of the repository changed since the last rebuild.
       const fingerprint = await firstRow<{ value: string }>(
         db,
@@ -1160,7 +1175,7 @@ export class Linker {
         })
       }
       round.timings.lap('test outcomes')
-      const repo = await this.repoState(repositoryId, graph ?? undefined, graphText)
+      const repo = await this.repoState(repositoryId, graphLoading)
       round.timings.lap('commit graph')
       if (!repo) return round.timings.phases
       round.forceRanges = true
@@ -1198,16 +1213,15 @@ export class Linker {
             (select count(*) from commit_parents where repository_id = ${cached.id}) as parents`,
     )
     const graph = cached.graph
-    let known = 0
-    let edges = 0
+    const { known, committedAt } = graph
+    let commits = 0
     let times = 0
     for (let id = 0; id < graph.size; id++) {
-      if (!graph.known[id]) continue
-      known++
-      edges += graph.parents[id].length
-      times += graph.committedAt[id] % 1000003
+      if (known[id] === 0) continue
+      commits++
+      times += committedAt[id] % 1000003
     }
-    if (!check || check.commits !== known || check.parents !== edges || check.times !== times) return null
+    if (!check || check.commits !== commits || check.parents !== graph.parentLinks || check.times !== times) return null
     return graph
   }
 
