@@ -309,6 +309,47 @@ describe('branches, decisions and recomputes', () => {
     expect((await suspectsOf(episode.id)).find((suspect) => suspect.sha === sha('d3'))).toMatchObject({ status: 'rejected', in_range: 0 })
   })
 
+  it('derives from nothing, in one full recompute (scored on the reader thread), what it derived round by round', async () => {
+    const repo = await createRepository()
+    await addCommits(repo, [
+      { label: 'x1', files: ['README.md'] },
+      { label: 'x2', parents: ['x1'], author: 'Grace Hopper', files: ['src/parse.ts'] },
+      { label: 'x3', parents: ['x2'], author: 'Alan Turing', files: ['docs/guide.md'] },
+      { label: 'x4', parents: ['x3'], author: 'Grace Hopper', files: ['src/parse.ts', 'src/lexer.ts'] },
+      { label: 'x5', parents: ['x4'], author: 'Alan Turing', files: ['src/lexer.ts'] },
+      { label: 'x6', parents: ['x5'], files: ['README.md'] },
+    ])
+    await addRun(repo, { commit: 'x1', conclusion: 'success' })
+    const red = await addRun(repo, { commit: 'x2', conclusion: 'failure' })
+    await addTestResults(red, [{ name: 'parses', classname: 'parse', status: 'failed', file: 'tests/parse.test.ts', message: 'at src/parse.ts:3:1' }])
+    await addRun(repo, { commit: 'x3', conclusion: 'success' })
+    await addRun(repo, { commit: 'x5', conclusion: 'failure' })
+    await addRun(repo, { commit: 'x6', conclusion: 'failure', name: 'Lint' })
+    await settleLinker()
+    // Episodes and suspects as a person reads them: an earlier episode is named by its first red commit.
+    const derived = async () => {
+      const episodes = await episodesOf(repo)
+      const named = (text: string) => text.replace(/#(\d+)/g, (_, id) => `#${episodes.find((episode) => episode.id === Number(id))?.firstRedSha}`)
+      return Promise.all(
+        episodes.map(async ({ id, createdAt: _created, updatedAt: _updated, ...episode }) => ({
+          episode,
+          suspects: (await suspectsOf(id)).map((suspect) => ({ ...suspect, reasons: named(suspect.reasons) })),
+          range: await rangeOf(id),
+        })),
+      )
+    }
+    const roundByRound = await derived()
+    expect(roundByRound).toHaveLength(3)
+    expect(JSON.stringify(roundByRound)).toMatch(/earlier red episode #[0-9a-f]{40}/)
+
+    await getDb().run(sql`delete from episodes where repository_id = ${repo}`)
+    await getDb().run(sql`update linker_sequences set state = 'unknown', open_episode_id = null, last_green_sha = null where repository_id = ${repo}`)
+    getLinker().reset()
+    await getLinker().recomputeRepository(repo)
+    expect(await derived()).toEqual(roundByRound)
+    expect(await sequenceState(repo)).toMatchObject({ state: 'red', last_green_sha: sha('x3') })
+  })
+
   it('links every run to its commit and every push to its commits; a rejected run link takes the run out of its sequence', async () => {
     const repo = await createRepository()
     await addCommits(repo, chain('l', 3))

@@ -12,15 +12,15 @@ import type { episodes } from '../../db/schema'
 import { getClient, getDb } from '../db.server'
 import { callBeside, canReadBeside, readTextBeside, type BesideFunction, type BesideReader } from '../db-reader.server'
 import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '../notifications/linker-events.server'
-import { rowsTable } from '../utils/json-rows.server'
+import { rowsTable, rowsTableOfJson } from '../utils/json-rows.server'
 import { CommitGraph } from './commit-graph'
 import { readGraphParts, type GraphParts } from './commit-graph-store'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
-import { chunked, firstRow, json, readTuples, tuplesBeside, tuplesOn, type TupleReader, type Tx } from './sql.server'
+import { chunked, firstRow, json, readTuples, tuplesOn, type Tx } from './sql.server'
 import { enqueueDependentRescores } from './queue.server'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
-import { loadSuspectInputs, scoreEpisodes, type EpisodeForScoring, type SuspectInputs } from './suspects.server'
+import { loadSuspectInputs, scoreBeside, scoredRows, type EpisodeForScoring, type ScoredRows, type ScoreRequest, type SuspectInputs } from './suspects.server'
 
 /** Commits kept for one range (the newest); a longer range is marked truncated. */
 export const RANGE_LIMIT = 2000
@@ -212,6 +212,7 @@ async function loadGraphBeside(repositoryId: string): Promise<CommitGraph> {
 }
 
 const READ_GRAPH_PARTS: BesideFunction = { module: new URL('./commit-graph-store.ts', import.meta.url), name: 'readGraphParts' }
+const SCORE_BESIDE: BesideFunction = { module: new URL('./suspects.server.ts', import.meta.url), name: 'scoreBeside' }
 
 /** Reads on this thread's connection, for a function meant to run beside when there is no reader thread. */
 const hereReader: BesideReader = { readText: (query, args) => readTextHere(query, args) }
@@ -1243,11 +1244,11 @@ export class Linker {
     const storedRanges = new Map<EpisodeRow, string[]>()
     for (const row of scoring) if (!round.ranges.has(row)) storedRanges.set(row, round.storedRanges?.get(row.id) ?? (await storedRange(row.id)))
     // Inputs for scoring are read before the transaction, so that it holds the write lock briefly;
-    // a full recompute reads them on the reader thread while the transaction writes the episodes.
+    // a full recompute reads them and scores on the reader thread while the transaction writes.
     const beside = round.forceRanges && canReadBeside()
-    const reading = this.suspectInputs(byRepository, round, storedRanges, beside ? tuplesBeside : tuplesOn(db))
-    reading.catch(() => {})
-    if (!beside) await reading
+    const inputs = beside ? null : await this.suspectInputs(byRepository, round, storedRanges)
+    // Episodes stored before this round (their ids are known now): their own history does not count.
+    const rewritten = new Set(scoring.filter((row) => row.id > 0).map((row) => row.id))
     round.timings.lap('suspect inputs')
 
     // Another episode's suspects may cite one whose range changes or that goes as "an earlier red
@@ -1278,19 +1279,24 @@ export class Linker {
         row.closedAt,
       ]
       const inserts = changed.filter((row) => row.id < 0)
+      // New episodes get their ids first (this transaction holds the write lock, so no one else takes
+      // them), and scoring, which names episodes by id, need not wait for them to be written.
+      const lastId = await tx.get<{ id: number }>(sql`
+        select max(coalesce((select seq from sqlite_sequence where name = 'episodes'), 0), coalesce((select max(id) from episodes), 0)) as id`)
+      inserts.forEach((row, index) => (row.id = (lastId?.id ?? 0) + index + 1))
+      const rangedIds = new Set([...round.ranges.keys()].map((row) => row.id))
+      const scored = beside ? this.scoreBeside(byRepository, round, storedRanges, rewritten, rangedIds) : null
+      scored?.catch(() => {})
       for (const part of chunked(inserts, 1000)) {
-        const returned = await tx.all<{ id: number; sequence_id: number; first_red_sha: string }>(sql`
-          with ${rowsTable(part.map((row) => [row.repositoryId, row.sequenceId, row.branch, row.name, ...fields(row)]))}
-          insert into episodes (repository_id, sequence_id, branch, name, status, likely_flaky, first_red_sha, first_red_run_id, base,
+        await tx.run(sql`
+          with ${rowsTable(part.map((row) => [row.id, row.repositoryId, row.sequenceId, row.branch, row.name, ...fields(row)]))}
+          insert into episodes (id, repository_id, sequence_id, branch, name, status, likely_flaky, first_red_sha, first_red_run_id, base,
             last_green_sha, last_green_run_id, closing_sha, closing_run_id, red_commits, range_size, range_truncated, range_incomplete,
             opened_at, closed_at, created_at, updated_at)
           select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8,
             value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14, value ->> 15, value ->> 16,
-            value ->> 17, value ->> 18, ${now}, ${now}
-          from rows
-          returning id, sequence_id, first_red_sha`)
-        const ids = new Map(returned.map((item) => [`${item.sequence_id}\n${item.first_red_sha}`, item.id]))
-        for (const row of part) row.id = ids.get(`${row.sequenceId}\n${row.firstRedSha}`)!
+            value ->> 17, value ->> 18, value ->> 19, ${now}, ${now}
+          from rows`)
       }
       // "A branch I watch went red": one query when nobody watches the branches of new open episodes.
       await notifyBranchWatchers(tx, inserts, now)
@@ -1317,62 +1323,7 @@ export class Linker {
           select value ->> 0, value ->> 1, value ->> 2 from json_each(${json(part)})`)
       }
 
-      const rangedIds = new Set(ranged.map((row) => row.id))
-      // Suspects: scored now that every episode has its id.
       round.timings.lap('write episodes and ranges')
-      const inputs = await reading
-      round.timings.lap('suspect inputs')
-      const suspectRows: Array<[number, string, number, unknown]> = []
-      const fileAuthors: Array<[number, string, string, string, string, number]> = []
-      for (const [repositoryId, rows] of byRepository) {
-        const list: EpisodeForScoring[] = rows.map((row) => ({
-          id: row.id,
-          openedAt: row.openedAt,
-          firstRedRunId: row.firstRedRunId,
-          name: row.name,
-          branch: row.branch,
-          provider: this.providerOf(row),
-          range: round.ranges.get(row) ?? storedRanges.get(row) ?? [],
-        }))
-        const result = scoreEpisodes(list, inputs.get(repositoryId)!)
-        for (const [episodeId, scored] of result.scored) for (const suspect of scored) suspectRows.push([episodeId, suspect.sha, suspect.score, suspect.reasons])
-        // Who changed what in a range changes only with the range.
-        for (const item of result.fileAuthors) if (rangedIds.has(item.episodeId)) fileAuthors.push([item.episodeId, repositoryId, item.authorEmail, item.path, item.sha, item.openedAt])
-      }
-      round.timings.lap('score suspects')
-      const rescored = [...round.rescore].map((row) => row.id)
-      // "New suspect found" for investigations about these episodes (one indexed query when there are none).
-      const topBefore = await topSuspectsBefore(tx, rescored)
-      for (const part of chunked(suspectRows, 5000)) {
-        await tx.run(sql`
-          insert into suspects (episode_id, sha, score, reasons, in_range, status, updated_at)
-          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, 1, 'suggested', ${now} from json_each(${json(part)}) where true
-          on conflict (episode_id, sha) do update set score = excluded.score, reasons = excluded.reasons, in_range = 1, updated_at = excluded.updated_at`)
-      }
-      for (const part of chunked(rescored, CHUNK)) {
-        const ids = json(part)
-        // Out of the range now (or the episode turned likely flaky): undecided suspects go, decided ones stay, out of range.
-        await tx.run(sql`
-          delete from suspects where episode_id in (select value from json_each(${ids})) and status = 'suggested'
-            and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
-        await tx.run(sql`
-          update suspects set in_range = 0 where episode_id in (select value from json_each(${ids})) and status != 'suggested'
-            and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
-      }
-      await recordNewTopSuspects(tx, topBefore, now)
-      for (const part of chunked([...rangedIds], CHUNK)) {
-        await tx.run(sql`delete from episode_file_authors where episode_id in (select value from json_each(${json(part)}))`)
-      }
-      for (const part of chunked(fileAuthors, 5000)) {
-        await tx.run(sql`
-          with ${rowsTable(part)}
-          insert into episode_file_authors (episode_id, repository_id, author_email, path, sha, opened_at)
-          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from rows where true
-          on conflict do nothing`)
-      }
-      await rescoreDependents(tx, [...rangedIds])
-
-      round.timings.lap('write suspects')
       const sequenceRows: unknown[][] = []
       for (const sequence of round.sequences) {
         const values = sequenceValues(sequence)
@@ -1411,6 +1362,42 @@ export class Linker {
       }
 
       round.timings.lap('write sequences and links')
+      // Suspects: scored beside meanwhile, or here now that every episode has its id.
+      const rows = scored ? await scored : this.scoreHere(byRepository, round, storedRanges, inputs!, rangedIds)
+      round.timings.lap('score suspects')
+      const rescored = [...round.rescore].map((row) => row.id)
+      // "New suspect found" for investigations about these episodes (one indexed query when there are none).
+      const topBefore = await topSuspectsBefore(tx, rescored)
+      for (const part of rows.flatMap((item) => item.suspects)) {
+        await tx.run(sql`
+          insert into suspects (episode_id, sha, score, reasons, in_range, status, updated_at)
+          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, 1, 'suggested', ${now} from json_each(${part}) where true
+          on conflict (episode_id, sha) do update set score = excluded.score, reasons = excluded.reasons, in_range = 1, updated_at = excluded.updated_at`)
+      }
+      for (const part of chunked(rescored, CHUNK)) {
+        const ids = json(part)
+        // Out of the range now (or the episode turned likely flaky): undecided suspects go, decided ones stay, out of range.
+        await tx.run(sql`
+          delete from suspects where episode_id in (select value from json_each(${ids})) and status = 'suggested'
+            and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
+        await tx.run(sql`
+          update suspects set in_range = 0 where episode_id in (select value from json_each(${ids})) and status != 'suggested'
+            and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
+      }
+      await recordNewTopSuspects(tx, topBefore, now)
+      for (const part of chunked([...rangedIds], CHUNK)) {
+        await tx.run(sql`delete from episode_file_authors where episode_id in (select value from json_each(${json(part)}))`)
+      }
+      for (const part of rows.flatMap((item) => item.fileAuthors)) {
+        await tx.run(sql`
+          with ${rowsTableOfJson(part)}
+          insert into episode_file_authors (episode_id, repository_id, author_email, path, sha, opened_at)
+          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from rows where true
+          on conflict do nothing`)
+      }
+      await rescoreDependents(tx, [...rangedIds])
+
+      round.timings.lap('write suspects')
       await writeTestOutcomes(tx, round.tests, now)
 
       for (const part of chunked(round.queueIds, CHUNK)) await tx.run(sql`delete from linker_queue where id in (select value from json_each(${json(part)}))`)
@@ -1422,21 +1409,54 @@ export class Linker {
     round.timings.lap('commit')
   }
 
-  /**
-   * What scoring needs, per repository, read with `read`. What to read is settled before the first
-   * read goes out: the transaction may give new episodes their ids meanwhile.
-   */
-  private async suspectInputs(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, read: TupleReader) {
-    const reads = [...byRepository].map(([repositoryId, rows]) => {
-      const shas: string[] = []
-      for (const row of rows) for (const sha of round.ranges.get(row) ?? storedRanges.get(row) ?? []) shas.push(sha)
-      const runIds = rows.map((row) => row.firstRedRunId)
-      const rewritten = new Set(rows.filter((row) => row.id > 0).map((row) => row.id))
-      return { repositoryId, shas, runIds, rewritten }
-    })
+  /** What scoring needs, per repository, read before the transaction (the episodes stored before have their ids). */
+  private async suspectInputs(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>) {
+    const read = tuplesOn(getDb())
     const inputs = new Map<string, SuspectInputs>()
-    for (const { repositoryId, shas, runIds, rewritten } of reads) inputs.set(repositoryId, await loadSuspectInputs(read, repositoryId, shas, runIds, rewritten))
+    for (const [repositoryId, rows] of byRepository) {
+      const shas = rows.flatMap((row) => this.forScoring(row, round, storedRanges).range)
+      const rewritten = new Set(rows.filter((row) => row.id > 0).map((row) => row.id))
+      const options = { storedHistory: !round.forceRanges }
+      inputs.set(repositoryId, await loadSuspectInputs(read, repositoryId, shas, rows.map((row) => row.firstRedRunId), rewritten, options))
+    }
     return inputs
+  }
+
+  /** Scores on this thread, from inputs read before the transaction. */
+  private scoreHere(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, inputs: Map<string, SuspectInputs>, ranged: Set<number>) {
+    return [...byRepository].map(([repositoryId, rows]) =>
+      scoredRows(repositoryId, rows.map((row) => this.forScoring(row, round, storedRanges)), inputs.get(repositoryId)!, ranged),
+    )
+  }
+
+  /** Reads what scoring needs and scores on the reader thread (see scoreBeside), every episode with its id. */
+  private scoreBeside(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, rewritten: Set<number>, ranged: Set<number>) {
+    return Promise.all(
+      [...byRepository].map(([repositoryId, rows]) => {
+        const request: ScoreRequest = {
+          repositoryId,
+          episodes: rows.map((row) => this.forScoring(row, round, storedRanges)),
+          runIds: rows.map((row) => row.firstRedRunId),
+          rewritten: rows.filter((row) => rewritten.has(row.id)).map((row) => row.id),
+          ranged: rows.filter((row) => ranged.has(row.id)).map((row) => row.id),
+          // A full recompute scores every episode of the repository: they are the whole history.
+          storedHistory: !round.forceRanges,
+        }
+        return callBeside<ScoredRows>(SCORE_BESIDE, [request], async () => (await scoreBeside(hereReader, request)).value)
+      }),
+    )
+  }
+
+  private forScoring(row: EpisodeRow, round: Round, storedRanges: Map<EpisodeRow, string[]>): EpisodeForScoring {
+    return {
+      id: row.id,
+      openedAt: row.openedAt,
+      firstRedRunId: row.firstRedRunId,
+      name: row.name,
+      branch: row.branch,
+      provider: this.providerOf(row),
+      range: round.ranges.get(row) ?? storedRanges.get(row) ?? [],
+    }
   }
 
   private providerOf(row: EpisodeRow): string {

@@ -4,8 +4,7 @@
 import type { SQL } from 'drizzle-orm'
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
 import type { Tx } from '../connectors/timeline.server'
-import { getDb } from '../db.server'
-import { readTextBeside } from '../db-reader.server'
+import type { BesideReader } from '../db-reader.server'
 
 export type { Tx }
 
@@ -25,16 +24,14 @@ export const tuplesOn =
 
 const dialect = new SQLiteAsyncDialect()
 
-/**
- * readTuples on the reader thread's connection (see db-reader.server.ts), while this thread does
- * something else; on this thread's connection when there is no reader (check canReadBeside before
- * reading beside an open transaction: its connection is taken).
- */
-export const tuplesBeside: TupleReader = async <T extends unknown[]>(query: SQL) => {
-  const { sql: text, params } = dialect.sqlToQuery(query)
-  const j = await readTextBeside(text, params as Array<string | number | null>, async () => (await getDb().get<{ j: string | null }>(query))?.j ?? null)
-  return j ? (JSON.parse(j) as T[]) : []
-}
+/** readTuples through a reader of text: the reader thread's own connection, in a function called there. */
+export const tuplesFrom =
+  (reader: BesideReader): TupleReader =>
+  async <T extends unknown[]>(query: SQL) => {
+    const { sql: text, params } = dialect.sqlToQuery(query)
+    const j = await reader.readText(text, params as Array<string | number | null>)
+    return j ? (JSON.parse(j) as T[]) : []
+  }
 
 /** The first row, or undefined (drizzle's libsql `get` throws when there is none). */
 export async function firstRow<T>(db: Tx, query: SQL): Promise<T | undefined> {

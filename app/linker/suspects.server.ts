@@ -2,7 +2,8 @@
 // red run's failing tests, who changed the same files in earlier red episodes) and turns scored
 // suspects into rows.
 import { sql } from 'drizzle-orm'
-import { json, chunked, type TupleReader } from './sql.server'
+import type { BesideReader, BesideResult } from '../db-reader.server'
+import { json, chunked, tuplesFrom, type TupleReader } from './sql.server'
 import { scoreSuspects, type EarlierEpisodeTouch, type FailingTest, type ScoredSuspect, type SuspectCommit } from './suspect-scoring'
 
 /** Ranges longer than this are too vague to blame anyone in them: they do not feed author history. */
@@ -37,6 +38,10 @@ export interface EpisodeForScoring {
  * Reads what scoring needs for the commits `shas`, the first red runs `runIds` and the episodes
  * being rescored (`rewritten`: their own history does not count). Every read is independent and all
  * are sent at once: on the reader thread they run back to back while the caller goes on.
+ *
+ * `storedHistory: false` when the batch holds every episode of the repository (a full recompute):
+ * the batch is then the whole history (see scoreEpisodes), and what is stored is about to be
+ * replaced, so it is not read.
  */
 export async function loadSuspectInputs(
   read: TupleReader,
@@ -44,6 +49,7 @@ export async function loadSuspectInputs(
   shas: string[],
   runIds: number[],
   rewritten: ReadonlySet<number>,
+  { storedHistory = true }: { storedHistory?: boolean } = {},
 ): Promise<SuspectInputs> {
   const unique = [...new Set(shas)]
   const shaParts = chunked(unique, SHA_CHUNK)
@@ -77,7 +83,7 @@ export async function loadSuspectInputs(
     ),
     // Earlier episodes where the same author changed the same file: a few per (author, file),
     // accepted causes and the latest first. One read, so that each pair's few are its first few.
-    unique.length === 0
+    unique.length === 0 || !storedHistory
       ? Promise.resolve([])
       : read<[number, string, string, number, string, string, string | null]>(
           sql`select json_group_array(json_array(episode_id, author_email, path, opened_at, name, branch, status)) as j from (
@@ -208,4 +214,54 @@ export function scoreEpisodes(list: EpisodeForScoring[], inputs: SuspectInputs) 
     }
   }
   return { scored, fileAuthors }
+}
+
+/** Rows per statement when scored suspects and file authors are written. */
+export const SCORED_ROWS_CHUNK = 5000
+
+/**
+ * Scored episodes as the rows to write, in JSON chunks of SCORED_ROWS_CHUNK: suspects
+ * [episode id, sha, score, reasons], and file authors [episode id, repository id, author email,
+ * path, sha, opened at] of the episodes in `ranged` (who changed what in a range changes only with
+ * the range). Text, because it goes straight into the statements (and crosses threads as one copy).
+ */
+export interface ScoredRows {
+  suspects: string[]
+  fileAuthors: string[]
+}
+
+export function scoredRows(repositoryId: string, list: EpisodeForScoring[], inputs: SuspectInputs, ranged: ReadonlySet<number>): ScoredRows {
+  const result = scoreEpisodes(list, inputs)
+  const suspects: Array<[number, string, number, unknown]> = []
+  for (const [episodeId, scored] of result.scored) for (const suspect of scored) suspects.push([episodeId, suspect.sha, suspect.score, suspect.reasons])
+  const fileAuthors: Array<[number, string, string, string, string, number]> = []
+  for (const item of result.fileAuthors) if (ranged.has(item.episodeId)) fileAuthors.push([item.episodeId, repositoryId, item.authorEmail, item.path, item.sha, item.openedAt])
+  return { suspects: chunked(suspects, SCORED_ROWS_CHUNK).map(json), fileAuthors: chunked(fileAuthors, SCORED_ROWS_CHUNK).map(json) }
+}
+
+/** What scoring a repository's episodes beside needs (see scoreBeside); the episodes have their ids. */
+export interface ScoreRequest {
+  repositoryId: string
+  episodes: EpisodeForScoring[]
+  /** First red runs, for their failing tests. */
+  runIds: number[]
+  /** Episodes scored again, whose own history does not count. */
+  rewritten: number[]
+  /** Episodes whose range was computed again. */
+  ranged: number[]
+  /** False when `episodes` are every episode of the repository (see loadSuspectInputs). */
+  storedHistory: boolean
+}
+
+/**
+ * Reads what scoring needs and scores, on the reader thread (called by name, see callBeside): a
+ * full recompute writes its episodes meanwhile. Reads see what was committed before the caller's
+ * transaction, as the inputs read before it in an incremental round do.
+ */
+export async function scoreBeside(reader: BesideReader, request: ScoreRequest): Promise<BesideResult<ScoredRows>> {
+  const shas = request.episodes.flatMap((episode) => episode.range)
+  const inputs = await loadSuspectInputs(tuplesFrom(reader), request.repositoryId, shas, request.runIds, new Set(request.rewritten), {
+    storedHistory: request.storedHistory,
+  })
+  return { value: scoredRows(request.repositoryId, request.episodes, inputs, new Set(request.ranged)) }
 }
