@@ -342,11 +342,14 @@ describe('branches, decisions and recomputes', () => {
     expect(roundByRound).toHaveLength(3)
     expect(JSON.stringify(roundByRound)).toMatch(/earlier red episode #[0-9a-f]{40}/)
 
+    const before = (await episodesOf(repo)).map((episode) => episode.id)
     await getDb().run(sql`delete from episodes where repository_id = ${repo}`)
     await getDb().run(sql`update linker_sequences set state = 'unknown', open_episode_id = null, last_green_sha = null where repository_id = ${repo}`)
     getLinker().reset()
     await getLinker().recomputeRepository(repo)
     expect(await derived()).toEqual(roundByRound)
+    // Ids are never used twice, not even those of episodes deleted just before.
+    expect(Math.min(...(await episodesOf(repo)).map((episode) => episode.id))).toBeGreaterThan(Math.max(...before))
     expect(await sequenceState(repo)).toMatchObject({ state: 'red', last_green_sha: sha('x3') })
   })
 

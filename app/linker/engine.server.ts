@@ -1281,9 +1281,11 @@ export class Linker {
       const inserts = changed.filter((row) => row.id < 0)
       // New episodes get their ids first (this transaction holds the write lock, so no one else takes
       // them), and scoring, which names episodes by id, need not wait for them to be written.
-      const lastId = await tx.get<{ id: number }>(sql`
-        select max(coalesce((select seq from sqlite_sequence where name = 'episodes'), 0), coalesce((select max(id) from episodes), 0)) as id`)
-      inserts.forEach((row, index) => (row.id = (lastId?.id ?? 0) + index + 1))
+      if (inserts.length > 0) {
+        const last = await tx.get<{ id: number }>(sql`
+          select max(coalesce((select seq from sqlite_sequence where name = 'episodes'), 0), coalesce((select max(id) from episodes), 0)) as id`)
+        inserts.forEach((row, index) => (row.id = (last?.id ?? 0) + index + 1))
+      }
       const rangedIds = new Set([...round.ranges.keys()].map((row) => row.id))
       const scored = beside ? this.scoreBeside(byRepository, round, storedRanges, rewritten, rangedIds) : null
       scored?.catch(() => {})
