@@ -1326,17 +1326,17 @@ export class Linker {
       }
 
       round.timings.lap('write episodes and ranges')
-      const sequenceRows: unknown[][] = []
+      // Rows as text, [id, ...values]: each sequence's values are written out once, to compare and to write.
+      const sequenceRows: string[] = []
       for (const sequence of round.sequences) {
-        const values = sequenceValues(sequence)
-        const text = JSON.stringify(values)
+        const text = JSON.stringify(sequenceValues(sequence))
         if (text === sequence.written) continue
         sequence.written = text
-        sequenceRows.push([sequence.id, ...values])
+        sequenceRows.push(`[${sequence.id},${text.slice(1)}`)
       }
       for (const part of chunked(sequenceRows, 2000)) {
         await tx.run(sql`
-          with ${rowsTable(part)}
+          with ${rowsTableOfJson(`[${part.join(',')}]`)}
           update linker_sequences set state = value ->> 1, head_sha = value ->> 2, head_run_id = value ->> 3, last_green_sha = value ->> 4,
             last_green_run_id = value ->> 5, open_episode_id = value ->> 6, commit_count = value ->> 7, pending_runs = value ->> 8,
             updated_at = ${now}
