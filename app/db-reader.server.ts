@@ -1,10 +1,11 @@
 // Big reads beside the caller's work. libSQL's embedded database runs on the calling thread, so a
 // read of a few hundred milliseconds holds that thread still; for one whose result is needed only
-// later (the linker's full recompute reads 200,000 runs while it loads the commit graph), a second
-// connection in a worker thread runs it on the other core. WAL lets it read beside the writer; it
-// sees what was committed when it starts, as a read on the main connection outside a transaction
-// would. The thread starts at the first read (or when warmed) and keeps its connection; it keeps the
-// process alive only while a read is out.
+// later, a second connection in a worker thread runs it on the other core, and can work on what it
+// read there too (callBeside): the linker's full recompute has it read and build the commit graph
+// while this thread reads every run, and score suspects while this thread writes. WAL lets it read
+// beside the writer; it sees what was committed when it starts, as a read on the main connection
+// outside a transaction would. The thread starts at the first read (or when warmed) and keeps its
+// connection; it keeps the process alive only while a read is out.
 import { Worker } from 'node:worker_threads'
 import { localDatabaseFile } from './db.server'
 import { getEnv } from './env.server'
