@@ -222,12 +222,8 @@ async function readTextHere(query: string, args: Array<string | number | null>):
   return value === null || value === undefined ? null : String(value)
 }
 
-/**
- * Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL): read `here`,
- * or `beside`, on the reader thread, while this thread does something else.
- */
-function readAllRuns(repositoryId: string, where: 'here' | 'beside'): Promise<string | null> {
-  if (where === 'here') return readTextHere(ALL_RUNS_SQL, [repositoryId])
+/** Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), read beside this thread's work. */
+function readAllRuns(repositoryId: string): Promise<string | null> {
   return readTextBeside(ALL_RUNS_SQL, [repositoryId], () => readTextHere(ALL_RUNS_SQL, [repositoryId]))
 }
 
@@ -242,13 +238,13 @@ export class Linker {
 
   // --- loading -----------------------------------------------------------------------------------
 
-  private async repoState(repositoryId: string, graphLoading?: Promise<CommitGraph>): Promise<RepoState | null> {
+  private async repoState(repositoryId: string, given?: CommitGraph): Promise<RepoState | null> {
     const cached = this.repos.get(repositoryId)
     if (cached) return cached
     const db = getDb()
     const repository = await firstRow<{ default_branch: string }>(db, sql`select default_branch from repositories where id = ${repositoryId}`)
     if (!repository) return null
-    const graph = await (graphLoading ?? loadGraphHere(repositoryId))
+    const graph = given ?? (await loadGraphHere(repositoryId))
     const rejected = await readTuples<[string]>(
       db,
       sql`select json_group_array(json_array(from_ref)) as j from links where repository_id = ${repositoryId} and from_kind = 'ci_run' and status = 'rejected'`,
@@ -308,7 +304,13 @@ export class Linker {
    * Loads sequences from the database (their runs, their stored episodes) and reconciles each in
    * full: what the database holds afterwards is what these runs say, whatever happened before.
    */
-  private async loadSequences(repo: RepoState, keys: Array<[string, string]> | 'all', round: Round, allRuns?: Promise<string | null>): Promise<Sequence[]> {
+  private async loadSequences(
+    repo: RepoState,
+    keys: Array<[string, string]> | 'all',
+    round: Round,
+    allRuns?: Promise<string | null>,
+    graphLoading?: Promise<CommitGraph>,
+  ): Promise<Sequence[]> {
     const db = getDb()
     const wanted = keys === 'all' ? 'all' : keys.filter(([branch, name]) => !repo.sequences.has(key(branch, name)))
     if (wanted !== 'all' && wanted.length === 0) return []
@@ -347,7 +349,7 @@ export class Linker {
       offer(this.slot(sequence, sha), id, conclusion, at, attempt, provider, externalId)
     }
     if (wanted === 'all') {
-      const all = (await (allRuns ?? readAllRuns(repo.id, 'here'))) ?? ''
+      const all = (await (allRuns ?? readAllRuns(repo.id))) ?? ''
       // Parsed in place (no array per record): this loop sees every run of the repository.
       const bySeparatedKey = new Map<string, Sequence>()
       for (const sequence of loaded) bySeparatedKey.set(`${sequence.branch}\x1f${sequence.name}`, sequence)
@@ -390,6 +392,10 @@ export class Linker {
       }
     }
     round.timings.lap('read runs')
+    if (graphLoading) {
+      repo.graph = await graphLoading
+      round.timings.lap('commit graph')
+    }
     for (const sequence of loaded) for (const slot of sequence.slots.values()) this.placeSlot(sequence, slot, false)
     round.timings.lap('decide commits')
     const slots: Slot[] = []
@@ -1143,22 +1149,15 @@ export class Linker {
       const cached = this.repos.get(repositoryId)
       this.repos.delete(repositoryId)
       const graph = await this.graphStillValid(cached)
-      // The two big reads side by side, one on each core. With no graph to reuse, the reader thread
-      // reads and builds it while this thread reads every run; with one, the reader thread reads the
-      // runs while this one rebuilds the test outcomes.
-      let graphLoading: Promise<CommitGraph>
-      let allRuns: Promise<string | null>
-      if (graph) {
-        graphLoading = Promise.resolve(graph)
-        allRuns = readAllRuns(repositoryId, 'beside')
-        allRuns.catch(() => {})
-        round.timings.lap('commit graph')
-      } else {
-        graphLoading = loadGraphBeside(repositoryId)
-        graphLoading.catch(() => {})
-        allRuns = Promise.resolve(await readAllRuns(repositoryId, 'here'))
-        round.timings.lap('runs text')
-      }
+      // Every run, then the graph (unless there is one to reuse), read on the reader thread, where the
+      // graph is also built: this thread rebuilds the test outcomes meanwhile, then turns the runs
+      // into one record per commit and workflow while the graph is built (only placing the records
+      // in commit order needs it).
+      const allRuns = readAllRuns(repositoryId)
+      allRuns.catch(() => {})
+      const graphLoading = graph ? Promise.resolve(graph) : loadGraphBeside(repositoryId)
+      graphLoading.catch(() => {})
+      round.timings.lap('other')
       // Test outcomes are rebuilt unless no test result of the repository changed since the last rebuild.
       const fingerprint = await firstRow<{ value: string }>(
         db,
@@ -1176,8 +1175,9 @@ export class Linker {
         })
       }
       round.timings.lap('test outcomes')
-      const repo = await this.repoState(repositoryId, graphLoading)
-      round.timings.lap('commit graph')
+      // The graph comes in loadSequences; until then the repository's is empty.
+      const repo = await this.repoState(repositoryId, new CommitGraph())
+      round.timings.lap('other')
       if (!repo) return round.timings.phases
       round.forceRanges = true
       round.storedRanges = new Map()
@@ -1194,7 +1194,7 @@ export class Linker {
       }
       round.timings.lap('read ranges')
       round.runLinkRepositories.push(repositoryId)
-      await this.loadSequences(repo, 'all', round, allRuns)
+      await this.loadSequences(repo, 'all', round, allRuns, graphLoading)
       repo.complete = true
       await this.write(round, options.holder)
       return round.timings.phases

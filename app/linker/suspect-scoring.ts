@@ -145,6 +145,34 @@ function factsOf(raw: string): PathFacts {
   return known
 }
 
+interface TestFacts {
+  /** The test's file, normalized (null without one). */
+  file: string | null
+  fileStem: string | null
+  /** The path its class name spells (`com/example/FooTest`), null if it spells none. */
+  classPath: string | null
+  classStem: string | null
+}
+
+// Failing tests repeat across episodes (the same test failing run after run): their facts are worked out once. Bounded.
+const testFacts = new Map<string, TestFacts>()
+function factsOfTest(test: FailingTest): TestFacts {
+  const key = `${test.file ?? ''}\t${test.classname ?? ''}`
+  let known = testFacts.get(key)
+  if (!known) {
+    if (testFacts.size > 100_000) testFacts.clear()
+    const classPath = classnamePath(test.classname)
+    known = {
+      file: test.file ? normalize(test.file) : null,
+      fileStem: test.file ? testedStem(test.file) : null,
+      classPath,
+      classStem: classPath ? testedStem(classPath) : null,
+    }
+    testFacts.set(key, known)
+  }
+  return known
+}
+
 const slug = (text: string) =>
   text
     .toLowerCase()
@@ -189,16 +217,14 @@ export function scoreSuspects(input: ScoreInput): ScoredSuspect[] {
   const messagePaths = new Map<string, FailingTest>()
   const stems = new Map<string, string>()
   for (const test of input.failingTests) {
-    if (test.file) {
-      testFiles.set(normalize(test.file), test)
-      const stem = testedStem(test.file)
-      if (stem) stems.set(stem, normalize(test.file))
+    const { file, fileStem, classPath, classStem } = factsOfTest(test)
+    if (file !== null) {
+      testFiles.set(file, test)
+      if (fileStem) stems.set(fileStem, file)
     }
-    const fromClass = classnamePath(test.classname)
-    if (fromClass) {
-      classPaths.set(fromClass, test)
-      const stem = testedStem(fromClass)
-      if (stem) stems.set(stem, fromClass)
+    if (classPath) {
+      classPaths.set(classPath, test)
+      if (classStem) stems.set(classStem, classPath)
     }
     if (test.message) for (const path of pathsInText(test.message)) if (!messagePaths.has(path)) messagePaths.set(path, test)
   }
