@@ -343,6 +343,20 @@ export class Linker {
     }
     if (loaded.length === 0) return []
 
+    // Their stored episodes first: in a full recompute, while the reader thread still reads the runs.
+    const sequenceIds = loaded.map((sequence) => sequence.id)
+    const stored: EpisodeRow[] = []
+    for (const part of chunked(sequenceIds, CHUNK)) {
+      const rows = await readTuples<EpisodeTuple>(
+        db,
+        sql`select json_group_array(json_array(${EPISODE_COLUMNS})) as j from episodes where sequence_id in (select value from json_each(${json(part)}))`,
+      )
+      stored.push(...rows.map(episodeFromTuple))
+    }
+    const byId = new Map(loaded.map((sequence) => [sequence.id, sequence]))
+    for (const row of stored) byId.get(row.sequenceId)?.episodes.push(row)
+    round.timings.lap('read episodes')
+
     const offerRun = (id: number, branch: string, name: string, sha: string, attempt: number, conclusion: string, at: number, provider: string, externalId: string) => {
       const sequence = byKey.get(key(branch, name))
       if (!sequence || repo.rejectedRuns.has(id)) return
@@ -403,18 +417,6 @@ export class Linker {
     await this.classify(repo, slots)
     round.timings.lap('flaky classification')
 
-    const sequenceIds = loaded.map((sequence) => sequence.id)
-    const stored: EpisodeRow[] = []
-    for (const part of chunked(sequenceIds, CHUNK)) {
-      const rows = await readTuples<EpisodeTuple>(
-        db,
-        sql`select json_group_array(json_array(${EPISODE_COLUMNS})) as j from episodes where sequence_id in (select value from json_each(${json(part)}))`,
-      )
-      stored.push(...rows.map(episodeFromTuple))
-    }
-    const byId = new Map(loaded.map((sequence) => [sequence.id, sequence]))
-    for (const row of stored) byId.get(row.sequenceId)?.episodes.push(row)
-    round.timings.lap('read episodes')
 
     // Every order first, and the default branch's sequences first: a branch with no green of its own
     // takes its base from them.
