@@ -417,7 +417,6 @@ export class Linker {
     await this.classify(repo, slots)
     round.timings.lap('flaky classification')
 
-
     // Every order first, and the default branch's sequences first: a branch with no green of its own
     // takes its base from them.
     for (const sequence of loaded) this.rebuildOrder(sequence)

@@ -217,7 +217,7 @@ export function scoreEpisodes(list: EpisodeForScoring[], inputs: SuspectInputs) 
 }
 
 /** Rows per statement when scored suspects and file authors are written. */
-export const SCORED_ROWS_CHUNK = 5000
+const SCORED_ROWS_CHUNK = 5000
 
 /**
  * Scored episodes as the rows to write, in JSON chunks of SCORED_ROWS_CHUNK: suspects
