@@ -155,6 +155,10 @@ describe('scenarios', () => {
     expect(ci[0]).toMatchObject({ likelyFlaky: true, status: 'open' })
     expect(await sequenceState(repo)).toMatchObject({ state: 'likely_flaky' })
     expect((await suspectsOf(ci[0].id)).length).toBe(0)
+    // A full recompute, which reads every red run's failing tests at once, says the same.
+    getLinker().reset()
+    await getLinker().recomputeRepository(repo)
+    expect((await episodesOf(repo)).filter((episode) => episode.name === 'CI')).toMatchObject([{ id: ci[0].id, likelyFlaky: true, status: 'open' }])
 
     // A real failure after it: the episode becomes red, starting at the real red, its range from the last green.
     const real = await addRun(repo, { commit: 'f4', conclusion: 'failure' })

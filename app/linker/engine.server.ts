@@ -16,7 +16,7 @@ import { rowsTable, rowsTableOfJson } from '../utils/json-rows.server'
 import { CommitGraph } from './commit-graph'
 import { readGraphParts, type GraphParts } from './commit-graph-store'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
-import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
+import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFailingKeysOfRepository, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
 import { chunked, firstRow, json, readTuples, tuplesOn, type Tx } from './sql.server'
 import { enqueueDependentRescores } from './queue.server'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
@@ -1180,6 +1180,9 @@ export class Linker {
       const repo = await this.repoState(repositoryId, new CommitGraph())
       round.timings.lap('other')
       if (!repo) return round.timings.phases
+      // Classifying red runs as likely flaky needs their failing tests: read now, beside the runs.
+      if (repo.flaky.size > 0) for (const [id, keys] of await loadFailingKeysOfRepository(db, repositoryId)) repo.failing.set(id, keys)
+      round.timings.lap('failing tests')
       round.forceRanges = true
       round.storedRanges = new Map()
       const stored = await readTuples<[number, string]>(
