@@ -38,6 +38,7 @@ const CHUNK = 5000
 
 const DECISIVE_LIST = [...GREEN_CONCLUSIONS, ...RED_CONCLUSIONS].map((conclusion) => `'${conclusion}'`).join(', ')
 const DECISIVE = sql.raw(DECISIVE_LIST)
+const COMMON_FIELDS = [...GREEN_CONCLUSIONS, ...RED_CONCLUSIONS, 'github', 'gitlab']
 const ZERO_SHA = /^0+$/
 
 export type EpisodeRow = typeof episodes.$inferSelect
@@ -379,6 +380,17 @@ export class Linker {
         at = end + 1
         return value
       }
+      // Conclusions and providers come from a handful of values: the same strings for every run,
+      // rather than 200,000 copies each (which the garbage collector would move about).
+      const common = (end: number) => {
+        for (const value of COMMON_FIELDS) {
+          if (value.length === end - at && all.startsWith(value, at)) {
+            at = end + 1
+            return value
+          }
+        }
+        return field(end)
+      }
       while (at < all.length) {
         let end = all.indexOf('\x1e', at)
         if (end < 0) end = all.length
@@ -386,8 +398,8 @@ export class Linker {
         const attempt = number(all.indexOf('\x1f', at))
         const time = number(all.indexOf('\x1f', at))
         const sha = field(all.indexOf('\x1f', at))
-        const conclusion = field(all.indexOf('\x1f', at))
-        const provider = field(all.indexOf('\x1f', at))
+        const conclusion = common(all.indexOf('\x1f', at))
+        const provider = common(all.indexOf('\x1f', at))
         const externalId = field(all.indexOf('\x1f', at))
         const sequence = bySeparatedKey.get(field(end))
         if (sequence && !repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
