@@ -56,9 +56,11 @@ describe('background checkpoints', () => {
     const checkpoints = await startCheckpoints({ restartAtPages: 64, turnBackoffMs: 0 })
     await writeEightMegabytesSteadily()
     await checkpoints!.stop()
-    // Every commit was copied, and the log was written over from its start again and again.
+    // Every commit was copied, and the log was written over from its start again and again: it ends
+    // well short of the 8 MB written (usually under 2 MB; under 5 on a busy machine, where the
+    // checkpoint thread falls behind for a while), where without restarts it holds nearly all of it.
     expect(statSync(file).size).toBeGreaterThan(7_000_000)
-    expect(statSync(`${file}-wal`).size).toBeLessThan(3_000_000)
+    expect(statSync(`${file}-wal`).size).toBeLessThan(5_000_000)
     client.close()
   })
 
