@@ -27,7 +27,7 @@ export class CommitGraph {
   private queued = new Uint8Array(1024)
 
   constructor(
-    private store: GraphStore = createStore(),
+    private readonly store: GraphStore = createStore(),
     readonly shas: string[] = [],
     private readonly index = new Map<string, number>(),
   ) {}
