@@ -49,6 +49,10 @@ export function isLikelyFlaky(failingKeys: readonly string[], at: number, knowle
   })
 }
 
+// A run's failing tests (failed or error), and the key each test goes by: its scope, a tab, its name.
+const FAILED = sql`t.status in ('failed', 'error')`
+const TEST_KEY = sql`coalesce(t.classname, t.suite) || char(9) || t.name`
+
 /** The failing (failed or error) test keys of each run. */
 export async function loadFailingKeys(db: Tx, runIds: number[]): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>()
@@ -56,8 +60,8 @@ export async function loadFailingKeys(db: Tx, runIds: number[]): Promise<Map<num
   for (const part of chunked(runIds, CHUNK)) {
     const rows = await readTuples<[number, string]>(
       db,
-      sql`select json_group_array(json_array(ci_run_id, coalesce(classname, suite) || char(9) || name)) as j from test_results
-          where ci_run_id in (select value from json_each(${json(part)})) and status in ('failed', 'error')`,
+      sql`select json_group_array(json_array(t.ci_run_id, ${TEST_KEY})) as j from test_results t
+          where t.ci_run_id in (select value from json_each(${json(part)})) and ${FAILED}`,
     )
     for (const [runId, key] of rows) out.get(runId)!.push(key)
   }
@@ -71,8 +75,8 @@ export async function loadFailingKeys(db: Tx, runIds: number[]): Promise<Map<num
 export async function loadFailingKeysOfRepository(db: Tx, repositoryId: string): Promise<Map<number, string[]>> {
   const rows = await readTuples<[number, string | null]>(
     db,
-    sql`select json_group_array(json_array(r.id, case when t.id is not null then coalesce(t.classname, t.suite) || char(9) || t.name end)) as j
-        from ci_runs r left join test_results t on t.ci_run_id = r.id and t.status in ('failed', 'error')
+    sql`select json_group_array(json_array(r.id, ${TEST_KEY})) as j
+        from ci_runs r left join test_results t on t.ci_run_id = r.id and ${FAILED}
         where r.repository_id = ${repositoryId} and r.status = 'completed' and r.conclusion in (${RED_LIST})`,
   )
   const out = new Map<number, string[]>()
@@ -242,8 +246,8 @@ export async function rebuildTestOutcomes(tx: Tx, repositoryId: string, now: num
   await tx.run(sql`delete from test_outcomes where repository_id = ${repositoryId}`)
   await tx.run(sql`
     insert into test_outcomes (repository_id, test_key, sha, passed, failed, first_at, last_at)
-    select r.repository_id, coalesce(t.classname, t.suite) || char(9) || t.name, r.head_sha,
-      max(t.status = 'passed'), max(t.status in ('failed', 'error')),
+    select r.repository_id, ${TEST_KEY}, r.head_sha,
+      max(t.status = 'passed'), max(${FAILED}),
       min(coalesce(r.completed_at, r.source_updated_at)), max(coalesce(r.completed_at, r.source_updated_at))
     from test_results t join ci_runs r on r.id = t.ci_run_id
     where r.repository_id = ${repositoryId} and t.status != 'skipped'
@@ -263,9 +267,9 @@ export async function rebuildTestOutcomes(tx: Tx, repositoryId: string, now: num
   await tx.run(sql`
     update flaky_tests set file = found.file
     from (
-      select coalesce(t.classname, t.suite) || char(9) || t.name as test_key, max(t.file) as file
+      select ${TEST_KEY} as test_key, max(t.file) as file
       from test_results t join ci_runs r on r.id = t.ci_run_id
-      where r.repository_id = ${repositoryId} and t.file is not null and t.status in ('failed', 'error')
+      where r.repository_id = ${repositoryId} and t.file is not null and ${FAILED}
       group by 1
     ) as found
     where flaky_tests.repository_id = ${repositoryId} and flaky_tests.file is null and flaky_tests.test_key = found.test_key`)
