@@ -15,16 +15,18 @@ type Arg = string | number | null
 interface Reader {
   worker: Worker
   next: number
-  waiting: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>
+  waiting: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; onHand?: (value: unknown) => void }>
 }
 
 function startReader(url: string, encryptionKey: string | undefined): Reader {
   const worker = new Worker(new URL('./db-reader.worker.js', import.meta.url), { workerData: { url, encryptionKey } })
   worker.unref()
   const reader: Reader = { worker, next: 1, waiting: new Map() }
-  worker.on('message', (message: { id: number; value?: unknown; error?: string }) => {
+  worker.on('message', (message: { id: number; value?: unknown; error?: string; handed?: unknown }) => {
     const waiting = reader.waiting.get(message.id)
     if (!waiting) return
+    // A part of the answer handed back early (BesideReader.hand): the call goes on.
+    if ('handed' in message) return void waiting.onHand?.(message.handed)
     reader.waiting.delete(message.id)
     if (reader.waiting.size === 0) worker.unref()
     if (message.error !== undefined) waiting.reject(new Error(message.error))
@@ -88,6 +90,11 @@ export function readTextBeside(sql: string, args: Arg[], fallback: () => Promise
 export interface BesideReader {
   /** The first column of the first row of `sql` as text, null if none (as readTextBeside). */
   readText(sql: string, args: Arg[]): Promise<string | null>
+  /**
+   * Hands a part of the answer back before the function returns (plain data, copied): the caller's
+   * `onHand` gets it at once, and can use it while the rest is worked out.
+   */
+  hand(value: unknown): void
 }
 
 /** What a function called beside returns: its value, and the buffers of that value to move back rather than copy. */
@@ -106,19 +113,20 @@ export interface BesideFunction {
  * Calls `fn(reader, ...args)` on the reader thread: work on a big read that would otherwise hold
  * this thread, such as building a whole commit graph from its text (whose typed arrays then come
  * back moved, not copied) or scoring suspects from what they need. Arguments and the value are
- * copied between threads, so both should be plain data. Where there is no reader thread, the
- * caller's `here` runs the same function on this thread's connection.
+ * copied between threads, so both should be plain data; what the function hands back early
+ * (`reader.hand`) goes to `onHand`. Where there is no reader thread, the caller's `here` runs the
+ * same function on this thread's connection (with a reader whose `hand` calls `onHand`).
  */
-export function callBeside<T>(fn: BesideFunction, args: unknown[], here: () => Promise<T>): Promise<T> {
+export function callBeside<T>(fn: BesideFunction, args: unknown[], here: () => Promise<T>, onHand?: (value: unknown) => void): Promise<T> {
   const reader = readerFor(getEnv())
   if (!reader) return here()
-  return ask<T>(reader, { call: { module: fn.module.href, name: fn.name }, args })
+  return ask<T>(reader, { call: { module: fn.module.href, name: fn.name }, args }, onHand)
 }
 
-function ask<T>(reader: Reader, request: object): Promise<T> {
+function ask<T>(reader: Reader, request: object, onHand?: (value: unknown) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const id = reader.next++
-    reader.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject })
+    reader.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, onHand })
     // Kept alive while a read is out: a process with nothing else to do would otherwise exit waiting.
     reader.worker.ref()
     reader.worker.postMessage({ id, ...request })

@@ -18,22 +18,22 @@ const client = createClient({ url, encryptionKey })
  * @typedef {{ id: number, args: unknown[], call: { module: string, name: string } }} CallRequest
  */
 
-/** @type {import('./db-reader.server').BesideReader} */
-const reader = {
-  async readText(sql, args) {
-    const result = await client.execute({ sql, args })
-    const value = result.rows[0]?.[0] ?? null
-    return value === null ? null : String(value)
-  },
+/** @type {import('./db-reader.server').BesideReader['readText']} */
+async function readText(sql, args) {
+  const result = await client.execute({ sql, args })
+  const value = result.rows[0]?.[0] ?? null
+  return value === null ? null : String(value)
 }
 
 parentPort?.on('message', async (/** @type {TextRequest | CallRequest} */ request) => {
   try {
     if ('sql' in request) {
-      parentPort?.postMessage({ id: request.id, value: await reader.readText(request.sql, request.args) })
+      parentPort?.postMessage({ id: request.id, value: await readText(request.sql, request.args) })
       return
     }
     const module = await import(request.call.module)
+    /** @type {import('./db-reader.server').BesideReader} */
+    const reader = { readText, hand: (handed) => parentPort?.postMessage({ id: request.id, handed }) }
     /** @type {import('./db-reader.server').BesideResult<unknown>} */
     const { value, transfer } = await module[request.call.name](reader, ...request.args)
     parentPort?.postMessage({ id: request.id, value }, transfer ?? [])

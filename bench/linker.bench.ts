@@ -413,7 +413,7 @@ export async function run(): Promise<BenchRow[]> {
     for (let i = 0; i < SUSPECT_CALLS + 3; i++) {
       const start = performance.now()
       const inputs = await loadSuspectInputs(tuplesOn(db), REPO, range, [firstRed.id], new Set())
-      const { scored } = scoreEpisodes([{ id: -1, openedAt: Date.now(), firstRedRunId: firstRed.id, name: 'build', branch: 'main', provider: 'github', range }], inputs)
+      const scored = scoreEpisodes([{ id: -1, openedAt: Date.now(), firstRedRunId: firstRed.id, name: 'build', branch: 'main', provider: 'github', range }], inputs)
       if (scored.get(-1)?.length !== range.length) throw new Error('suspects: not every commit of the range was scored')
       if (i >= 3) suspectSamples.push(performance.now() - start)
     }

@@ -349,9 +349,15 @@ describe('branches, decisions and recomputes', () => {
     const before = (await episodesOf(repo)).map((episode) => episode.id)
     await getDb().run(sql`delete from episodes where repository_id = ${repo}`)
     await getDb().run(sql`update linker_sequences set state = 'unknown', open_episode_id = null, last_green_sha = null where repository_id = ${repo}`)
+    // Runs without their links (as runs stored by a version without the linker): the recompute links them.
+    await getDb().run(sql`delete from links where repository_id = ${repo} and from_kind = 'ci_run' and from_ref != ${String(red)}`)
     getLinker().reset()
     await getLinker().recomputeRepository(repo)
     expect(await derived()).toEqual(roundByRound)
+    const runLinks = await getDb().all<{ n: number; runs: number }>(
+      sql`select count(*) as n, count(distinct from_ref) as runs from links where repository_id = ${repo} and from_kind = 'ci_run' and rule = 'run-head-sha'`,
+    )
+    expect(runLinks[0]).toEqual({ n: 5, runs: 5 })
     // Ids are never used twice, not even those of episodes deleted just before.
     expect(Math.min(...(await episodesOf(repo)).map((episode) => episode.id))).toBeGreaterThan(Math.max(...before))
     expect(await sequenceState(repo)).toMatchObject({ state: 'red', last_green_sha: sha('x3') })

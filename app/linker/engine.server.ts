@@ -20,7 +20,7 @@ import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFailingKeysOfRepos
 import { chunked, firstRow, json, readTuples, tuplesOn, type Tx } from './sql.server'
 import { enqueueDependentRescores } from './queue.server'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
-import { loadSuspectInputs, scoreBeside, scoredRows, type EpisodeForScoring, type ScoredRows, type ScoreRequest, type SuspectInputs } from './suspects.server'
+import { loadSuspectInputs, scoreBeside, scoredRows, type EpisodeForScoring, type ScoreRequest, type SuspectInputs } from './suspects.server'
 
 /** Commits kept for one range (the newest); a longer range is marked truncated. */
 export const RANGE_LIMIT = 2000
@@ -117,6 +117,7 @@ interface Round {
   /** The stored ranges (episode id -> shas, newest first), loaded for a full recompute. */
   storedRanges: Map<number, string[]> | null
   links: LinkRow[]
+  /** Repositories some of whose runs have no link: each of their runs is linked (those that are, again as nothing). */
   runLinkRepositories: string[]
   tests: Pick<FoldedTests, 'outcomes' | 'flaky'>
   queueIds: number[]
@@ -190,6 +191,10 @@ const ALL_RUNS_SQL = `select group_concat(id || char(31) || attempt || char(31) 
     head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
   from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and status = 'completed' and branch is not null and conclusion in (${DECISIVE_LIST})`
 
+/** How many more runs a repository has than links from runs (two repository id arguments). */
+const RUNS_WITHOUT_LINK_SQL = `select (select count(*) from ci_runs where repository_id = ?) -
+  (select count(*) from links where repository_id = ? and from_kind = 'ci_run')`
+
 // Two flat text reads ("sha time" lines; "sha parent" lines in primary-key order, so a commit's
 // parents come together and in order): several times faster than JSON, row objects or a join.
 const GRAPH_COMMITS_SQL = "select group_concat(sha || ' ' || committed_at, char(10)) from commits where repository_id = ?"
@@ -216,7 +221,13 @@ const READ_GRAPH_PARTS: BesideFunction = { module: new URL('./commit-graph-store
 const SCORE_BESIDE: BesideFunction = { module: new URL('./suspects.server.ts', import.meta.url), name: 'scoreBeside' }
 
 /** Reads on this thread's connection, for a function meant to run beside when there is no reader thread. */
-const hereReader: BesideReader = { readText: (query, args) => readTextHere(query, args) }
+const hereReader: BesideReader = { readText: (query, args) => readTextHere(query, args), hand: () => {} }
+
+/** Rows a write takes from scoring: file authors (known before the scores) and suspects, each as JSON chunks. */
+interface RowsToWrite {
+  fileAuthors: string[] | Promise<string[]>
+  suspects: string[] | Promise<string[]>
+}
 
 async function readTextHere(query: string, args: Array<string | number | null>): Promise<string | null> {
   const value = (await getClient().execute({ sql: query, args })).rows[0]?.[0]
@@ -1170,6 +1181,10 @@ export class Linker {
       allRuns.catch(() => {})
       const graphLoading = graph ? Promise.resolve(graph) : loadGraphBeside(repositoryId)
       graphLoading.catch(() => {})
+      // Runs normally get their link as they arrive: all are linked again only when some are missing
+      // (a first recompute). Counted beside, after the graph: the reader thread would wait meanwhile.
+      const runsWithoutLink = readTextBeside(RUNS_WITHOUT_LINK_SQL, [repositoryId, repositoryId], () => readTextHere(RUNS_WITHOUT_LINK_SQL, [repositoryId, repositoryId]))
+      runsWithoutLink.catch(() => {})
       round.timings.lap('other')
       // Test outcomes are rebuilt unless no test result of the repository changed since the last rebuild.
       const fingerprint = await firstRow<{ value: string }>(
@@ -1209,8 +1224,8 @@ export class Linker {
         else round.storedRanges.set(episodeId, [sha])
       }
       round.timings.lap('read ranges')
-      round.runLinkRepositories.push(repositoryId)
       await this.loadSequences(repo, 'all', round, allRuns, graphLoading)
+      if (Number(await runsWithoutLink) > 0) round.runLinkRepositories.push(repositoryId)
       repo.complete = true
       await this.write(round, options.holder)
       return round.timings.phases
@@ -1303,8 +1318,7 @@ export class Linker {
         inserts.forEach((row, index) => (row.id = (last?.id ?? 0) + index + 1))
       }
       const rangedIds = new Set([...round.ranges.keys()].map((row) => row.id))
-      const scored = beside ? this.scoreBeside(byRepository, round, storedRanges, rewritten, rangedIds) : null
-      scored?.catch(() => {})
+      const scoring = beside ? this.scoreBeside(byRepository, round, storedRanges, rewritten, rangedIds) : null
       for (const part of chunked(inserts, 1000)) {
         await tx.run(sql`
           with ${rowsTable(part.map((row) => [row.id, row.repositoryId, row.sequenceId, row.branch, row.name, ...fields(row)]))}
@@ -1360,11 +1374,6 @@ export class Linker {
       }
 
       for (const repositoryId of round.runLinkRepositories) {
-        // Runs normally get their link as they arrive; backfill only when some are missing (a first recompute).
-        const counts = await tx.get<{ runs: number; links: number }>(sql`
-          select (select count(*) from ci_runs where repository_id = ${repositoryId}) as runs,
-            (select count(*) from links where repository_id = ${repositoryId} and from_kind = 'ci_run') as links`)
-        if (counts && counts.links >= counts.runs) continue
         await tx.run(sql`
           insert into links (repository_id, from_kind, from_ref, to_kind, to_ref, rule, confidence, status, created_at)
           select repository_id, 'ci_run', cast(id as text), 'commit', head_sha, 'run-head-sha', 1, 'suggested', ${now}
@@ -1380,13 +1389,26 @@ export class Linker {
       }
 
       round.timings.lap('write sequences and links')
-      // Suspects: scored beside meanwhile, or here now that every episode has its id.
-      const rows = scored ? await scored : this.scoreHere(byRepository, round, storedRanges, inputs!, rangedIds)
+      // Suspects: scored beside meanwhile (who changed what in the ranges comes first, and is written
+      // while the scoring goes on), or here now that every episode has its id.
+      const rows = scoring ?? this.scoreHere(byRepository, round, storedRanges, inputs!, rangedIds)
+      for (const part of chunked([...rangedIds], CHUNK)) {
+        await tx.run(sql`delete from episode_file_authors where episode_id in (select value from json_each(${json(part)}))`)
+      }
+      for (const part of await rows.fileAuthors) {
+        await tx.run(sql`
+          with ${rowsTableOfJson(part)}
+          insert into episode_file_authors (episode_id, repository_id, author_email, path, sha, opened_at)
+          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from rows where true
+          on conflict do nothing`)
+      }
+      round.timings.lap('write file authors')
+      const suspects = await rows.suspects
       round.timings.lap('score suspects')
       const rescored = [...round.rescore].map((row) => row.id)
       // "New suspect found" for investigations about these episodes (one indexed query when there are none).
       const topBefore = await topSuspectsBefore(tx, rescored)
-      for (const part of rows.flatMap((item) => item.suspects)) {
+      for (const part of suspects) {
         await tx.run(sql`
           insert into suspects (episode_id, sha, score, reasons, in_range, status, updated_at)
           select value ->> 0, value ->> 1, value ->> 2, value ->> 3, 1, 'suggested', ${now} from json_each(${part}) where true
@@ -1403,16 +1425,6 @@ export class Linker {
             and (updated_at != ${now} or episode_id in (select id from episodes where id in (select value from json_each(${ids})) and likely_flaky = 1))`)
       }
       await recordNewTopSuspects(tx, topBefore, now)
-      for (const part of chunked([...rangedIds], CHUNK)) {
-        await tx.run(sql`delete from episode_file_authors where episode_id in (select value from json_each(${json(part)}))`)
-      }
-      for (const part of rows.flatMap((item) => item.fileAuthors)) {
-        await tx.run(sql`
-          with ${rowsTableOfJson(part)}
-          insert into episode_file_authors (episode_id, repository_id, author_email, path, sha, opened_at)
-          select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from rows where true
-          on conflict do nothing`)
-      }
       await rescoreDependents(tx, [...rangedIds])
 
       round.timings.lap('write suspects')
@@ -1441,28 +1453,43 @@ export class Linker {
   }
 
   /** Scores on this thread, from inputs read before the transaction. */
-  private scoreHere(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, inputs: Map<string, SuspectInputs>, ranged: Set<number>) {
-    return [...byRepository].map(([repositoryId, rows]) =>
-      scoredRows(repositoryId, rows.map((row) => this.forScoring(row, round, storedRanges)), inputs.get(repositoryId)!, ranged),
+  private scoreHere(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, inputs: Map<string, SuspectInputs>, ranged: Set<number>): RowsToWrite {
+    const rows = [...byRepository].map(([repositoryId, list]) =>
+      scoredRows(repositoryId, list.map((row) => this.forScoring(row, round, storedRanges)), inputs.get(repositoryId)!, ranged),
     )
+    return { fileAuthors: rows.flatMap((item) => item.fileAuthors), suspects: rows.flatMap((item) => item.suspects) }
   }
 
-  /** Reads what scoring needs and scores on the reader thread (see scoreBeside), every episode with its id. */
+  /**
+   * Reads what scoring needs and scores on the reader thread (see scoreBeside), every episode with
+   * its id: the file-author rows come as soon as the inputs are read, the suspect rows when scored.
+   */
   private scoreBeside(byRepository: Map<string, EpisodeRow[]>, round: Round, storedRanges: Map<EpisodeRow, string[]>, rewritten: Set<number>, ranged: Set<number>) {
-    return Promise.all(
-      [...byRepository].map(([repositoryId, rows]) => {
-        const request: ScoreRequest = {
-          repositoryId,
-          episodes: rows.map((row) => this.forScoring(row, round, storedRanges)),
-          runIds: rows.map((row) => row.firstRedRunId),
-          rewritten: rows.filter((row) => rewritten.has(row.id)).map((row) => row.id),
-          ranged: rows.filter((row) => ranged.has(row.id)).map((row) => row.id),
-          // A full recompute scores every episode of the repository: they are the whole history.
-          storedHistory: !round.forceRanges,
-        }
-        return callBeside<ScoredRows>(SCORE_BESIDE, [request], async () => (await scoreBeside(hereReader, request)).value)
-      }),
-    )
+    const calls = [...byRepository].map(([repositoryId, rows]) => {
+      const request: ScoreRequest = {
+        repositoryId,
+        episodes: rows.map((row) => this.forScoring(row, round, storedRanges)),
+        runIds: rows.map((row) => row.firstRedRunId),
+        rewritten: rows.filter((row) => rewritten.has(row.id)).map((row) => row.id),
+        ranged: rows.filter((row) => ranged.has(row.id)).map((row) => row.id),
+        // A full recompute scores every episode of the repository: they are the whole history.
+        storedHistory: !round.forceRanges,
+      }
+      let handFileAuthors!: (rows: string[]) => void
+      const fileAuthors = new Promise<string[]>((resolve) => (handFileAuthors = resolve))
+      const onHand = (rows: unknown) => handFileAuthors(rows as string[])
+      const here = async () => (await scoreBeside({ ...hereReader, hand: onHand }, request)).value
+      const suspects = callBeside<string[]>(SCORE_BESIDE, [request], here, onHand)
+      // Scoring that fails before handing its file authors fails them too.
+      suspects.catch(() => handFileAuthors([]))
+      return { fileAuthors, suspects }
+    })
+    const settled = <T>(parts: Array<Promise<T[]>>) => {
+      const all = Promise.all(parts).then((lists) => lists.flat())
+      all.catch(() => {})
+      return all
+    }
+    return { fileAuthors: settled(calls.map((call) => call.fileAuthors)), suspects: settled(calls.map((call) => call.suspects)) }
   }
 
   private forScoring(row: EpisodeRow, round: Round, storedRanges: Map<EpisodeRow, string[]>): EpisodeForScoring {

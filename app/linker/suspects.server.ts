@@ -153,26 +153,17 @@ export async function loadSuspectInputs(
   return { commits, failing, history, accepted }
 }
 
-export interface FileAuthorRow {
-  episodeId: number
-  authorEmail: string
-  path: string
-  sha: string
-  openedAt: number
-}
-
 /**
  * Scores episodes oldest first, so that an episode's "earlier red episode" history includes the
  * ones scored before it in the same batch.
  */
 export function scoreEpisodes(list: EpisodeForScoring[], inputs: SuspectInputs) {
   const scored = new Map<number, ScoredSuspect[]>()
-  const fileAuthors: FileAuthorRow[] = []
   // Episodes scored in this batch, by `author \n path`, in the order they were scored (oldest first).
   const batch = new Map<string, Array<EarlierEpisodeTouch & { openedAt: number }>>()
   const sorted = [...list].sort((a, b) => a.openedAt - b.openedAt || a.id - b.id)
   for (const episode of sorted) {
-    const commits = episode.range.map((sha) => inputs.commits.get(sha) ?? { sha, authorName: 'unknown', authorEmail: '', additions: null, deletions: null, files: [] })
+    const commits = commitsOf(episode, inputs)
     const earlier = (touch: { openedAt: number; episodeId: number }) => touch.openedAt < episode.openedAt && touch.episodeId !== episode.id
     const history = (author: string, path: string): EarlierEpisodeTouch | undefined => {
       const id = `${author}\n${path}`
@@ -200,20 +191,29 @@ export function scoreEpisodes(list: EpisodeForScoring[], inputs: SuspectInputs) 
         history,
       }),
     )
-    if (episode.range.length <= HISTORY_RANGE_LIMIT) {
-      for (const commit of commits) {
-        if (!commit.authorEmail) continue
-        for (const path of new Set(commit.files)) {
-          fileAuthors.push({ episodeId: episode.id, authorEmail: commit.authorEmail, path, sha: commit.sha, openedAt: episode.openedAt })
-          const id = `${commit.authorEmail}\n${path}`
-          const own = batch.get(id) ?? []
-          own.push({ episodeId: episode.id, path, openedAt: episode.openedAt, label: `${episode.name} on ${episode.branch}`, accepted: inputs.accepted.has(`${episode.id}:${commit.sha}`) })
-          batch.set(id, own)
-        }
-      }
+    const label = `${episode.name} on ${episode.branch}`
+    for (const { commit, path } of fileAuthorsOf(episode, commits)) {
+      const id = `${commit.authorEmail}\n${path}`
+      const own = batch.get(id) ?? []
+      own.push({ episodeId: episode.id, path, openedAt: episode.openedAt, label, accepted: inputs.accepted.has(`${episode.id}:${commit.sha}`) })
+      batch.set(id, own)
     }
   }
-  return { scored, fileAuthors }
+  return scored
+}
+
+/** The range's commits as scoring sees them (one the database does not know is by nobody and changes nothing). */
+function commitsOf(episode: EpisodeForScoring, inputs: SuspectInputs): SuspectCommit[] {
+  return episode.range.map((sha) => inputs.commits.get(sha) ?? { sha, authorName: 'unknown', authorEmail: '', additions: null, deletions: null, files: [] })
+}
+
+/** Who changed which file in an episode's range, for later episodes' author history (ranges short enough to blame anyone in). */
+function* fileAuthorsOf(episode: EpisodeForScoring, commits: SuspectCommit[]) {
+  if (episode.range.length > HISTORY_RANGE_LIMIT) return
+  for (const commit of commits) {
+    if (!commit.authorEmail) continue
+    for (const path of new Set(commit.files)) yield { commit, path }
+  }
 }
 
 /** Rows per statement when scored suspects and file authors are written. */
@@ -221,9 +221,8 @@ const SCORED_ROWS_CHUNK = 5000
 
 /**
  * Scored episodes as the rows to write, in JSON chunks of SCORED_ROWS_CHUNK: suspects
- * [episode id, sha, score, reasons], and file authors [episode id, repository id, author email,
- * path, sha, opened at] of the episodes in `ranged` (who changed what in a range changes only with
- * the range). Text, because it goes straight into the statements (and crosses threads as one copy).
+ * [episode id, sha, score, reasons], and file authors (see fileAuthorRows). Text, because it goes
+ * straight into the statements (and crosses threads as one copy).
  */
 export interface ScoredRows {
   suspects: string[]
@@ -231,12 +230,29 @@ export interface ScoredRows {
 }
 
 export function scoredRows(repositoryId: string, list: EpisodeForScoring[], inputs: SuspectInputs, ranged: ReadonlySet<number>): ScoredRows {
-  const result = scoreEpisodes(list, inputs)
+  return { suspects: suspectRows(list, inputs), fileAuthors: fileAuthorRows(repositoryId, list, inputs, ranged) }
+}
+
+function suspectRows(list: EpisodeForScoring[], inputs: SuspectInputs): string[] {
   const suspects: Array<[number, string, number, unknown]> = []
-  for (const [episodeId, scored] of result.scored) for (const suspect of scored) suspects.push([episodeId, suspect.sha, suspect.score, suspect.reasons])
-  const fileAuthors: Array<[number, string, string, string, string, number]> = []
-  for (const item of result.fileAuthors) if (ranged.has(item.episodeId)) fileAuthors.push([item.episodeId, repositoryId, item.authorEmail, item.path, item.sha, item.openedAt])
-  return { suspects: chunked(suspects, SCORED_ROWS_CHUNK).map(json), fileAuthors: chunked(fileAuthors, SCORED_ROWS_CHUNK).map(json) }
+  for (const [episodeId, scored] of scoreEpisodes(list, inputs)) for (const suspect of scored) suspects.push([episodeId, suspect.sha, suspect.score, suspect.reasons])
+  return chunked(suspects, SCORED_ROWS_CHUNK).map(json)
+}
+
+/**
+ * File-author rows [episode id, repository id, author email, path, sha, opened at] of the episodes
+ * in `ranged` (who changed what in a range changes only with the range), in JSON chunks. They need
+ * no score: a full recompute writes them while the suspects are still being scored.
+ */
+export function fileAuthorRows(repositoryId: string, list: EpisodeForScoring[], inputs: SuspectInputs, ranged: ReadonlySet<number>): string[] {
+  const rows: Array<[number, string, string, string, string, number]> = []
+  for (const episode of list) {
+    if (!ranged.has(episode.id)) continue
+    for (const { commit, path } of fileAuthorsOf(episode, commitsOf(episode, inputs))) {
+      rows.push([episode.id, repositoryId, commit.authorEmail, path, commit.sha, episode.openedAt])
+    }
+  }
+  return chunked(rows, SCORED_ROWS_CHUNK).map(json)
 }
 
 /** What scoring a repository's episodes beside needs (see scoreBeside); the episodes have their ids. */
@@ -256,12 +272,15 @@ export interface ScoreRequest {
 /**
  * Reads what scoring needs and scores, on the reader thread (called by name, see callBeside): a
  * full recompute writes its episodes meanwhile. Reads see what was committed before the caller's
- * transaction, as the inputs read before it in an incremental round do.
+ * transaction, as the inputs read before it in an incremental round do. The file-author rows
+ * (fileAuthorRows) are handed back first, as soon as the inputs are read; the suspect rows are the
+ * value.
  */
-export async function scoreBeside(reader: BesideReader, request: ScoreRequest): Promise<BesideResult<ScoredRows>> {
+export async function scoreBeside(reader: BesideReader, request: ScoreRequest): Promise<BesideResult<string[]>> {
   const shas = request.episodes.flatMap((episode) => episode.range)
   const inputs = await loadSuspectInputs(tuplesFrom(reader), request.repositoryId, shas, request.runIds, new Set(request.rewritten), {
     storedHistory: request.storedHistory,
   })
-  return { value: scoredRows(request.repositoryId, request.episodes, inputs, new Set(request.ranged)) }
+  reader.hand(fileAuthorRows(request.repositoryId, request.episodes, inputs, new Set(request.ranged)))
+  return { value: suspectRows(request.episodes, inputs) }
 }
