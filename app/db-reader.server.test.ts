@@ -5,6 +5,7 @@ import { CommitGraph } from './linker/commit-graph'
 import type { GraphParts } from './linker/commit-graph-store'
 
 const READ_GRAPH_PARTS = { module: new URL('./linker/commit-graph-store.ts', import.meta.url), name: 'readGraphParts' }
+const HAND_THEN_ANSWER = { module: new URL('../tests/helpers/beside.ts', import.meta.url), name: 'handThenAnswer' }
 
 describe('reads beside the caller', () => {
   it('answer on a connection of their own, seeing what the caller committed, while the caller goes on', async () => {
@@ -41,6 +42,22 @@ describe('reads beside the caller', () => {
     expect(graph.parentsOf(graph.idOf('d')!).map((id) => graph.shas[id])).toEqual(['b', 'c'])
     expect(graph.generation[graph.idOf('d')!]).toBe(3)
     expect(graph.range(graph.idOf('b')!, graph.idOf('d')!).ids.map((id) => graph.shas[id])).toEqual(['d', 'c'])
+  })
+
+  it('hand a part of the answer back before the rest', async () => {
+    await getClient().execute('create table if not exists reader_parts (body text not null)')
+    await getClient().execute("insert into reader_parts (body) values ('first'), ('second')")
+    const events: string[] = []
+    const answer = callBeside<string>(
+      HAND_THEN_ANSWER,
+      ["select body from reader_parts where body = 'first'", "select body from reader_parts where body = 'second'"],
+      async () => {
+        throw new Error('not here')
+      },
+      (value) => events.push(`handed ${value}`),
+    )
+    events.push(`answered ${await answer}`)
+    expect(events).toEqual(['handed first', 'answered second'])
   })
 
   it('say what went wrong in a function called there', async () => {
