@@ -43,6 +43,13 @@ const ZERO_SHA = /^0+$/
 
 export type EpisodeRow = typeof episodes.$inferSelect
 
+/** How a planned episode finds its stored row, most telling first: same first red, first red inside the streak, same closing commit. */
+const MATCH_RULES: Array<(plan: PlannedEpisode<OrderedSlot>, row: EpisodeRow) => boolean> = [
+  (plan, row) => row.firstRedSha === plan.firstRed.sha,
+  (plan, row) => plan.streak.some((entry) => entry.sha === row.firstRedSha),
+  (plan, row) => (row.closingSha ?? null) === (plan.closing?.sha ?? null),
+]
+
 interface Slot {
   sha: string
   /** Graph id of the commit; -1 while the linker has not seen the commit (its runs wait). */
@@ -564,16 +571,12 @@ export class Linker {
    * episode (and so its decisions); failing that, an old episode whose first red is in the streak, or
    * that ended at the same green (or is open).
    */
+  /** Plans the window's episodes and matches them to the stored ones (by MATCH_RULES), which keep their ids. */
   private async applyPlan(sequence: Sequence, window: OrderedSlot[], old: EpisodeRow[], round: Round) {
     const planned = planEpisodes(window)
     const unmatched = new Set(old)
     const matches = new Map<PlannedEpisode<OrderedSlot>, EpisodeRow>()
-    const rules: Array<(plan: PlannedEpisode<OrderedSlot>, row: EpisodeRow) => boolean> = [
-      (plan, row) => row.firstRedSha === plan.firstRed.sha,
-      (plan, row) => plan.streak.some((entry) => entry.sha === row.firstRedSha),
-      (plan, row) => (row.closingSha ?? null) === (plan.closing?.sha ?? null),
-    ]
-    for (const rule of rules) {
+    for (const rule of MATCH_RULES) {
       for (const plan of planned) {
         if (matches.has(plan)) continue
         for (const row of unmatched) {
@@ -1310,6 +1313,7 @@ export class Linker {
         row.closedAt,
       ]
       const inserts = changed.filter((row) => row.id < 0)
+      const updates = changed.filter((row) => row.id > 0)
       // New episodes get their ids first (this transaction holds the write lock, so no one else takes
       // them), and scoring, which names episodes by id, need not wait for them to be written.
       if (inserts.length > 0) {
@@ -1332,7 +1336,6 @@ export class Linker {
       }
       // "A branch I watch went red": one query when nobody watches the branches of new open episodes.
       await notifyBranchWatchers(tx, inserts, now)
-      const updates = changed.filter((row) => !inserts.includes(row))
       for (const part of chunked(updates, 1000)) {
         await tx.run(sql`
           with ${rowsTable(part.map((row) => [row.id, ...fields(row)]))}
