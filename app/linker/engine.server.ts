@@ -16,7 +16,7 @@ import { rowsTable, rowsTableOfJson } from '../utils/json-rows.server'
 import { CommitGraph } from './commit-graph'
 import { readGraphParts, type GraphParts } from './commit-graph-store'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
-import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFailingKeysOfRepository, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
+import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
 import { chunked, firstRow, json, readTuples, tuplesOn, type Tx } from './sql.server'
 import { enqueueDependentRescores } from './queue.server'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
@@ -189,14 +189,15 @@ type RunTuple = [number, string | null, string, string, number, string, number, 
 
 const RUN_COLUMNS = sql`json_group_array(json_array(id, branch, name, head_sha, attempt, conclusion, coalesce(completed_at, source_updated_at), provider, external_id))`
 
-// Text, one run per record (fields split by \x1f, records by \x1e): the fastest way to read 200,000
-// runs. Written out, not built with drizzle: it may run on the reader thread's connection. Through
+// Text, one run per record (fields split by \x1f, records by \x1e), of the runs whose ids lie between
+// the second and third arguments: the fastest way to read 200,000 runs. Written out, not built with drizzle: it may run on the reader thread's connection. Through
 // the (repository) index, whose entries for one repository are in table order, so the table is read
 // front to back; SQLite would pick (repository, branch, name), which visits its pages in branch order
 // (200,000 runs: ~140 ms against ~200).
 const ALL_RUNS_SQL = `select group_concat(id || char(31) || attempt || char(31) || coalesce(completed_at, source_updated_at) || char(31) ||
     head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
-  from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and status = 'completed' and branch is not null and conclusion in (${DECISIVE_LIST})`
+  from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and id between ? and ? and status = 'completed' and branch is not null
+    and conclusion in (${DECISIVE_LIST})`
 
 /** How many more runs a repository has than links from runs (two repository id arguments). */
 const RUNS_WITHOUT_LINK_SQL = `select (select count(*) from ci_runs where repository_id = ?) -
@@ -241,9 +242,27 @@ async function readTextHere(query: string, args: Array<string | number | null>):
   return value === null || value === undefined ? null : String(value)
 }
 
-/** Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), read beside this thread's work. */
-function readAllRuns(repositoryId: string): Promise<string | null> {
-  return readTextBeside(ALL_RUNS_SQL, [repositoryId], () => readTextHere(ALL_RUNS_SQL, [repositoryId]))
+/** A full recompute reads the runs in this many parts (by id), so that this thread turns the first into records while the next are read. */
+const RUN_PARTS = 4
+
+/**
+ * Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), in parts
+ * by id (oldest first), each read beside this thread's work.
+ */
+async function readAllRuns(repositoryId: string): Promise<Array<Promise<string | null>>> {
+  const bounds = await firstRow<{ low: number | null; high: number | null }>(
+    getDb(),
+    sql`select min(id) as low, max(id) as high from ci_runs where repository_id = ${repositoryId}`,
+  )
+  if (bounds?.low == null || bounds.high == null) return []
+  const { low, high } = bounds
+  const step = Math.ceil((high - low + 1) / RUN_PARTS)
+  return Array.from({ length: RUN_PARTS }, (_, part) => {
+    const args = [repositoryId, low + part * step, Math.min(high, low + (part + 1) * step - 1)]
+    const text = readTextBeside(ALL_RUNS_SQL, args, () => readTextHere(ALL_RUNS_SQL, args))
+    text.catch(() => {})
+    return text
+  })
 }
 
 export class Linker {
@@ -327,7 +346,7 @@ export class Linker {
     repo: RepoState,
     keys: Array<[string, string]> | 'all',
     round: Round,
-    allRuns?: Promise<string | null>,
+    allRuns?: Array<Promise<string | null>>,
     graphLoading?: Promise<CommitGraph>,
   ): Promise<Sequence[]> {
     const db = getDb()
@@ -382,46 +401,10 @@ export class Linker {
       offer(this.slot(sequence, sha), id, conclusion, at, attempt, provider, externalId)
     }
     if (wanted === 'all') {
-      const all = (await (allRuns ?? readAllRuns(repo.id))) ?? ''
-      // Parsed in place (no array per record): this loop sees every run of the repository.
       const bySeparatedKey = new Map<string, Sequence>()
       for (const sequence of loaded) bySeparatedKey.set(`${sequence.branch}\x1f${sequence.name}`, sequence)
-      let at = 0
-      const number = (end: number) => {
-        let value = 0
-        for (let i = at; i < end; i++) value = value * 10 + (all.charCodeAt(i) - 48)
-        at = end + 1
-        return value
-      }
-      const field = (end: number) => {
-        const value = all.slice(at, end)
-        at = end + 1
-        return value
-      }
-      // Conclusions and providers come from a handful of values: the same strings for every run,
-      // rather than 200,000 copies each (which the garbage collector would move about).
-      const common = (end: number) => {
-        for (const value of COMMON_FIELDS) {
-          if (value.length === end - at && all.startsWith(value, at)) {
-            at = end + 1
-            return value
-          }
-        }
-        return field(end)
-      }
-      while (at < all.length) {
-        let end = all.indexOf('\x1e', at)
-        if (end < 0) end = all.length
-        const id = number(all.indexOf('\x1f', at))
-        const attempt = number(all.indexOf('\x1f', at))
-        const time = number(all.indexOf('\x1f', at))
-        const sha = field(all.indexOf('\x1f', at))
-        const conclusion = common(all.indexOf('\x1f', at))
-        const provider = common(all.indexOf('\x1f', at))
-        const externalId = field(all.indexOf('\x1f', at))
-        const sequence = bySeparatedKey.get(field(end))
-        if (sequence && !repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
-      }
+      // Each part as it arrives, while the reader thread reads the next.
+      for (const part of allRuns ?? (await readAllRuns(repo.id))) this.offerRunsText(repo, bySeparatedKey, (await part) ?? '')
     } else {
       for (const sequence of loaded) {
         const runs = await readTuples<RunTuple>(
@@ -455,6 +438,46 @@ export class Linker {
     for (const sequence of [...first, ...loaded.filter((sequence) => sequence.branch !== repo.defaultBranch)]) await this.reconcileAll(sequence, round)
     round.timings.lap('episodes and ranges')
     return loaded
+  }
+
+  /** Offers the runs of `all` (see ALL_RUNS_SQL) to their sequences' slots, parsed in place (no array per record). */
+  private offerRunsText(repo: RepoState, bySeparatedKey: Map<string, Sequence>, all: string) {
+    let at = 0
+    const number = (end: number) => {
+      let value = 0
+      for (let i = at; i < end; i++) value = value * 10 + (all.charCodeAt(i) - 48)
+      at = end + 1
+      return value
+    }
+    const field = (end: number) => {
+      const value = all.slice(at, end)
+      at = end + 1
+      return value
+    }
+    // Conclusions and providers come from a handful of values: the same strings for every run,
+    // rather than 200,000 copies each (which the garbage collector would move about).
+    const common = (end: number) => {
+      for (const value of COMMON_FIELDS) {
+        if (value.length === end - at && all.startsWith(value, at)) {
+          at = end + 1
+          return value
+        }
+      }
+      return field(end)
+    }
+    while (at < all.length) {
+      let end = all.indexOf('\x1e', at)
+      if (end < 0) end = all.length
+      const id = number(all.indexOf('\x1f', at))
+      const attempt = number(all.indexOf('\x1f', at))
+      const time = number(all.indexOf('\x1f', at))
+      const sha = field(all.indexOf('\x1f', at))
+      const conclusion = common(all.indexOf('\x1f', at))
+      const provider = common(all.indexOf('\x1f', at))
+      const externalId = field(all.indexOf('\x1f', at))
+      const sequence = bySeparatedKey.get(field(end))
+      if (sequence && !repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
+    }
   }
 
   private forgetSequence(sequence: Sequence) {
@@ -1180,8 +1203,7 @@ export class Linker {
       // graph is also built: this thread rebuilds the test outcomes meanwhile, then turns the runs
       // into one record per commit and workflow while the graph is built (only placing the records
       // in commit order needs it).
-      const allRuns = readAllRuns(repositoryId)
-      allRuns.catch(() => {})
+      const allRuns = await readAllRuns(repositoryId)
       const graphLoading = graph ? Promise.resolve(graph) : loadGraphBeside(repositoryId)
       graphLoading.catch(() => {})
       // Runs normally get their link as they arrive: all are linked again only when some are missing
@@ -1210,9 +1232,6 @@ export class Linker {
       const repo = await this.repoState(repositoryId, new CommitGraph())
       round.timings.lap('other')
       if (!repo) return round.timings.phases
-      // Classifying red runs as likely flaky needs their failing tests: read now, beside the runs.
-      if (repo.flaky.size > 0) for (const [id, keys] of await loadFailingKeysOfRepository(db, repositoryId)) repo.failing.set(id, keys)
-      round.timings.lap('failing tests')
       round.forceRanges = true
       round.storedRanges = new Map()
       const stored = await readTuples<[number, string]>(

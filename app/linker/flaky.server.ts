@@ -68,26 +68,6 @@ export async function loadFailingKeys(db: Tx, runIds: number[]): Promise<Map<num
   return out
 }
 
-/**
- * loadFailingKeys for every red run of a repository at once (runs without failures included): a full
- * recompute reads them while the reader thread still reads its runs, instead of after.
- */
-export async function loadFailingKeysOfRepository(db: Tx, repositoryId: string): Promise<Map<number, string[]>> {
-  const rows = await readTuples<[number, string | null]>(
-    db,
-    sql`select json_group_array(json_array(r.id, ${TEST_KEY})) as j
-        from ci_runs r left join test_results t on t.ci_run_id = r.id and ${FAILED}
-        where r.repository_id = ${repositoryId} and r.status = 'completed' and r.conclusion in (${RED_LIST})`,
-  )
-  const out = new Map<number, string[]>()
-  for (const [runId, key] of rows) {
-    let keys = out.get(runId)
-    if (!keys) out.set(runId, (keys = []))
-    if (key !== null) keys.push(key)
-  }
-  return out
-}
-
 // --- the test results feed ---------------------------------------------------------------------
 
 /** [test result id, run id, repository, sha, time, scope, name, file, status] */
