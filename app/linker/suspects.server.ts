@@ -73,11 +73,10 @@ export async function loadSuspectInputs(
     Promise.all(
       chunked([...new Set(runIds)], SHA_CHUNK).map((part) =>
         read<[number, string, string | null, string, string | null, string | null]>(
-          sql`select json_group_array(json_array(ci_run_id, suite, classname, name, file, substr(failure_message, 1, 4000))) as j from (
-                select ci_run_id, suite, classname, name, file, failure_message,
-                  row_number() over (partition by ci_run_id order by id) as n
-                from test_results where ci_run_id in (select value from json_each(${json(part)})) and status in ('failed', 'error'))
-              where n <= ${FAILING_TESTS_PER_RUN}`,
+          // Each run's first few by id, looked up through the run index (a window over them all sorts them: ~1.6x slower).
+          sql`select json_group_array(json_array(t.ci_run_id, t.suite, t.classname, t.name, t.file, substr(t.failure_message, 1, 4000))) as j
+              from json_each(${json(part)}) r join test_results t on t.id in (
+                select x.id from test_results x where x.ci_run_id = r.value and x.status in ('failed', 'error') order by x.id limit ${FAILING_TESTS_PER_RUN})`,
         ),
       ),
     ),
