@@ -13,7 +13,7 @@ describe('suspect inputs', () => {
     const quiet = await addRun(repo, { commit: 'f2', conclusion: 'failure' })
     await addTestResults(
       noisy,
-      Array.from({ length: 250 }, (_, index) => ({ name: `case ${index}`, status: index % 5 === 4 ? ('passed' as const) : ('failed' as const) })),
+      Array.from({ length: 300 }, (_, index) => ({ name: `case ${index}`, status: index % 5 === 4 ? ('passed' as const) : ('failed' as const) })),
     )
     await addTestResults(quiet, [
       { name: 'parses', status: 'error', file: 'tests/parse.test.ts', message: 'at src/parse.ts:3:1' },
