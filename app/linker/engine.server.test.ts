@@ -363,6 +363,25 @@ describe('branches, decisions and recomputes', () => {
     expect(await sequenceState(repo)).toMatchObject({ state: 'red', last_green_sha: sha('x3') })
   })
 
+  it('a full recompute gives runs stored before the linker followed them their sequences', async () => {
+    const repo = await createRepository()
+    await addCommits(repo, chain('v', 3))
+    await addRun(repo, { commit: 'v1', conclusion: 'success' })
+    await addRun(repo, { commit: 'v2', conclusion: 'failure' })
+    await addRun(repo, { commit: 'v3', conclusion: 'failure', name: 'Lint' })
+    await settleLinker()
+    const derived = (await episodesOf(repo)).map(({ branch, name, status, firstRedSha, lastGreenSha }) => ({ branch, name, status, firstRedSha, lastGreenSha }))
+    expect(derived).toHaveLength(2)
+    // As if the runs had come in before the linker: no sequence rows, so no episodes either.
+    await getDb().run(sql`delete from linker_sequences where repository_id = ${repo}`)
+    expect(await episodesOf(repo)).toHaveLength(0)
+    getLinker().reset()
+    await getLinker().recomputeRepository(repo)
+    expect((await episodesOf(repo)).map(({ branch, name, status, firstRedSha, lastGreenSha }) => ({ branch, name, status, firstRedSha, lastGreenSha }))).toEqual(derived)
+    expect(await sequenceState(repo)).toMatchObject({ state: 'red', last_green_sha: sha('v1') })
+    expect(await sequenceState(repo, 'main', 'Lint')).toMatchObject({ state: 'red', last_green_sha: null })
+  })
+
   it('links every run to its commit and every push to its commits; a rejected run link takes the run out of its sequence', async () => {
     const repo = await createRepository()
     await addCommits(repo, chain('l', 3))

@@ -184,6 +184,9 @@ function newRound(): Round {
   }
 }
 
+/** A linker_sequences row: [id, branch, name, state, head sha, head run, last green sha, last green run, open episode, commits, pending runs] */
+type SequenceTuple = [number, string, string, string, string | null, number | null, string | null, number | null, number | null, number, number]
+
 /** [id, branch, name, sha, attempt, conclusion, at, provider, external id] */
 type RunTuple = [number, string | null, string, string, number, string, number, string, string]
 
@@ -302,18 +305,13 @@ export class Linker {
     return state
   }
 
-  /** Creates the sequence rows that do not exist yet and returns the ids of all those asked for. */
+  /** Creates the sequence rows asked for that do not exist yet and returns them all (with 'all', those there are). */
   private async sequenceIds(repositoryId: string, keys: Array<[string, string]> | 'all') {
     const db = getDb()
     const now = Date.now()
-    if (keys === 'all') {
-      // From the (repository, branch, name) index alone; a sequence with no decisive run yet stays `unknown`.
-      await db.run(sql`
-        insert into linker_sequences (repository_id, branch, name, updated_at)
-        select repository_id, branch, name, ${now} from (select distinct repository_id, branch, name from ci_runs
-          where repository_id = ${repositoryId} and branch is not null) runs
-        where not exists (select 1 from linker_sequences s where s.repository_id = runs.repository_id and s.branch = runs.branch and s.name = runs.name)`)
-    } else {
+    // All of a repository's: those there are (a sequence whose runs were stored behind the linker's
+    // back gets its row when a full recompute meets its runs, see loadSequences).
+    if (keys !== 'all') {
       for (const part of chunked(keys, CHUNK)) {
         await db.run(sql`
           insert into linker_sequences (repository_id, branch, name, updated_at)
@@ -321,7 +319,7 @@ export class Linker {
           on conflict do nothing`)
       }
     }
-    type Row = [number, string, string, string, string | null, number | null, string | null, number | null, number | null, number, number]
+    type Row = SequenceTuple
     const columns = sql`json_group_array(json_array(s.id, s.branch, s.name, s.state, s.head_sha, s.head_run_id, s.last_green_sha,
       s.last_green_run_id, s.open_episode_id, s.commit_count, s.pending_runs))`
     if (keys === 'all') return readTuples<Row>(db, sql`select ${columns} as j from linker_sequences s where s.repository_id = ${repositoryId}`)
@@ -353,33 +351,10 @@ export class Linker {
     const wanted = keys === 'all' ? 'all' : keys.filter(([branch, name]) => !repo.sequences.has(key(branch, name)))
     if (wanted !== 'all' && wanted.length === 0) return []
     round.timings.lap('other')
-    const rows = await this.sequenceIds(repo.id, wanted)
+    const loaded = this.addSequences(repo, await this.sequenceIds(repo.id, wanted), wanted === 'all')
     round.timings.lap('sequence rows')
-    const loaded: Sequence[] = []
-    const byKey = new Map<string, Sequence>()
-    for (const [id, branch, name, state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns] of rows) {
-      const existing = repo.sequences.get(key(branch, name))
-      if (existing) {
-        if (wanted === 'all') this.forgetSequence(existing)
-        else continue
-      }
-      const sequence: Sequence = {
-        id,
-        repo,
-        branch,
-        name,
-        slots: new Map(),
-        order: [],
-        episodes: [],
-        greens: null,
-        pending: 0,
-        written: JSON.stringify([state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns]),
-      }
-      repo.sequences.set(key(branch, name), sequence)
-      byKey.set(key(branch, name), sequence)
-      loaded.push(sequence)
-    }
-    if (loaded.length === 0) return []
+    if (loaded.length === 0 && wanted !== 'all') return []
+    const byKey = new Map(loaded.map((sequence) => [key(sequence.branch, sequence.name), sequence]))
 
     // Their stored episodes first: in a full recompute, while the reader thread still reads the runs.
     const sequenceIds = loaded.map((sequence) => sequence.id)
@@ -404,7 +379,21 @@ export class Linker {
       const bySeparatedKey = new Map<string, Sequence>()
       for (const sequence of loaded) bySeparatedKey.set(`${sequence.branch}\x1f${sequence.name}`, sequence)
       // Each part as it arrives, while the reader thread reads the next.
-      for (const part of allRuns ?? (await readAllRuns(repo.id))) this.offerRunsText(repo, bySeparatedKey, (await part) ?? '')
+      const texts: string[] = []
+      const strays = new Set<string>()
+      for (const part of allRuns ?? (await readAllRuns(repo.id))) {
+        texts.push((await part) ?? '')
+        this.offerRunsText(repo, bySeparatedKey, texts[texts.length - 1], strays)
+      }
+      if (strays.size > 0) {
+        // Runs stored behind the linker's back (before it followed the repository): their sequences
+        // get their rows now, and their runs are offered again.
+        const keys = [...strays].map((separated) => separated.split('\x1f') as [string, string])
+        const added = this.addSequences(repo, await this.sequenceIds(repo.id, keys), false)
+        loaded.push(...added)
+        const byNewKey = new Map(added.map((sequence) => [`${sequence.branch}\x1f${sequence.name}`, sequence]))
+        for (const text of texts) this.offerRunsText(repo, byNewKey, text)
+      }
     } else {
       for (const sequence of loaded) {
         const runs = await readTuples<RunTuple>(
@@ -440,8 +429,38 @@ export class Linker {
     return loaded
   }
 
-  /** Offers the runs of `all` (see ALL_RUNS_SQL) to their sequences' slots, parsed in place (no array per record). */
-  private offerRunsText(repo: RepoState, bySeparatedKey: Map<string, Sequence>, all: string) {
+  /** Sequences for these rows, in the repository's state (`replace`: in place of those it holds). */
+  private addSequences(repo: RepoState, rows: SequenceTuple[], replace: boolean): Sequence[] {
+    const added: Sequence[] = []
+    for (const [id, branch, name, state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns] of rows) {
+      const existing = repo.sequences.get(key(branch, name))
+      if (existing) {
+        if (replace) this.forgetSequence(existing)
+        else continue
+      }
+      const sequence: Sequence = {
+        id,
+        repo,
+        branch,
+        name,
+        slots: new Map(),
+        order: [],
+        episodes: [],
+        greens: null,
+        pending: 0,
+        written: JSON.stringify([state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns]),
+      }
+      repo.sequences.set(key(branch, name), sequence)
+      added.push(sequence)
+    }
+    return added
+  }
+
+  /**
+   * Offers the runs of `all` (see ALL_RUNS_SQL) to their sequences' slots, parsed in place (no array
+   * per record); the keys (branch \x1f name) of runs whose sequence is not in `bySeparatedKey` go to `strays`.
+   */
+  private offerRunsText(repo: RepoState, bySeparatedKey: Map<string, Sequence>, all: string, strays?: Set<string>) {
     let at = 0
     const number = (end: number) => {
       let value = 0
@@ -475,8 +494,10 @@ export class Linker {
       const conclusion = common(all.indexOf('\x1f', at))
       const provider = common(all.indexOf('\x1f', at))
       const externalId = field(all.indexOf('\x1f', at))
-      const sequence = bySeparatedKey.get(field(end))
-      if (sequence && !repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
+      const separated = field(end)
+      const sequence = bySeparatedKey.get(separated)
+      if (!sequence) strays?.add(separated)
+      else if (!repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
     }
   }
 
