@@ -328,8 +328,10 @@ export class Linker {
       rows.push(
         ...(await readTuples<Row>(
           db,
+          // The keys drive (a cross join keeps them outside): SQLite would otherwise walk every sequence of
+          // the repository for each key (2,000 keys of 26,762 sequences: 17 s, against 3 ms).
           sql`select ${columns} as j from json_each(${json(part)}) k
-              join linker_sequences s on s.repository_id = ${repositoryId} and s.branch = k.value ->> 0 and s.name = k.value ->> 1`,
+              cross join linker_sequences s on s.repository_id = ${repositoryId} and s.branch = k.value ->> 0 and s.name = k.value ->> 1`,
         )),
       )
     }

@@ -144,11 +144,13 @@ export async function foldTestResults(db: Tx, rows: TestFeedRow[], knowledgeOf: 
     const knowledge = await knowledgeOf(repositoryId)
     const stored = new Map<string, [number, number, number, number]>()
     for (const part of chunked(list, CHUNK)) {
+      // The keys drive (a cross join keeps them outside): SQLite would otherwise walk every outcome of the
+      // repository for each key (2,000 keys of 32,517 outcomes: 23 s).
       const rows = await readTuples<[string, string, number, number, number, number]>(
         db,
         sql`select json_group_array(json_array(o.test_key, o.sha, o.passed, o.failed, o.first_at, o.last_at)) as j
             from json_each(${json(part.map((row) => [row.testKey, row.sha]))}) k
-            join test_outcomes o on o.repository_id = ${repositoryId} and o.test_key = k.value ->> 0 and o.sha = k.value ->> 1`,
+            cross join test_outcomes o on o.repository_id = ${repositoryId} and o.test_key = k.value ->> 0 and o.sha = k.value ->> 1`,
       )
       for (const [key, sha, passed, failed, firstAt, lastAt] of rows) stored.set(`${key}\n${sha}`, [passed, failed, firstAt, lastAt])
     }

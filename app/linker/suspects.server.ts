@@ -75,7 +75,7 @@ export async function loadSuspectInputs(
         read<[number, string, string | null, string, string | null, string | null]>(
           // Each run's first few by id, looked up through the run index (a window over them all sorts them: ~1.6x slower).
           sql`select json_group_array(json_array(t.ci_run_id, t.suite, t.classname, t.name, t.file, substr(t.failure_message, 1, 4000))) as j
-              from json_each(${json(part)}) r join test_results t on t.id in (
+              from json_each(${json(part)}) r cross join test_results t on t.id in (
                 select x.id from test_results x where x.ci_run_id = r.value and x.status in ('failed', 'error') order by x.id limit ${FAILING_TESTS_PER_RUN})`,
         ),
       ),
