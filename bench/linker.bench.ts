@@ -22,6 +22,9 @@ const RUNS = envNumber('BENCH_LINKER_RUNS', 200_000)
 const INCREMENTAL = envNumber('BENCH_LINKER_INCREMENTAL', 400)
 const RECOMPUTES = envNumber('BENCH_LINKER_RECOMPUTES', 3)
 const FIRSTS = envNumber('BENCH_LINKER_FIRSTS', 3)
+/** Runs reporting REPORTED_TESTS tests each, timed one linker round at a time. */
+const REPORTS = envNumber('BENCH_LINKER_REPORTS', 5)
+const REPORTED_TESTS = 2000
 const SUSPECT_CALLS = envNumber('BENCH_LINKER_SUSPECT_CALLS', 30)
 const REPO = 'bench-repo'
 const MAIN_WORKFLOWS = ['build', 'test', 'lint', 'e2e'] as const
@@ -381,6 +384,49 @@ export async function run(): Promise<BenchRow[]> {
       n: incremental.n,
       check: incremental.p99 < 10 ? 'ok: p99 < 10 ms' : 'MISSED: p99 < 10 ms',
       note: `${kindNotes.join('; ')}; max ${incremental.max.toFixed(1)}; upsertCiRun itself (its own transaction) p50 ${upsert.p50.toFixed(1)} p99 ${upsert.p99.toFixed(1)}`,
+    })
+
+    // --- one new run reporting many tests ----------------------------------------------------------
+    // A red run on main whose report lists REPORTED_TESTS tests (a tenth failing): the round folds
+    // each test's outcome on that commit into what it knew of the test.
+    const reportSamples: number[] = []
+    for (let i = 0; i < REPORTS; i++) {
+      const completedAt = clock + (INCREMENTAL + i + 1) * 1000
+      await db.transaction(async (tx) => {
+        const result = await upsertCiRun(tx, {
+          repositoryId: REPO,
+          provider: 'github',
+          kind: 'workflow_run',
+          externalId: `report-${i}`,
+          attempt: 1,
+          name: MAIN_WORKFLOWS[0],
+          branch: 'main',
+          headSha: extra[extra.length - 1 - i].sha,
+          status: 'completed',
+          conclusion: 'failure',
+          startedAt: completedAt - 1000,
+          completedAt,
+          url: null,
+          sourceUpdatedAt: completedAt,
+        })
+        const tests = Array.from({ length: REPORTED_TESTS }, (_, k) => [`Module${k % 97}Test`, `case ${k}`, k % 10 === 0 ? 'failed' : 'passed'])
+        if (!result.run) throw new Error('the report run was not stored')
+        await tx.run(sql`insert into test_results (ci_run_id, suite, classname, name, status)
+          select ${result.run.id}, 'suite', value ->> 0, value ->> 1, value ->> 2 from json_each(${JSON.stringify(tests)})`)
+      })
+      const start = performance.now()
+      await linker.runRound()
+      reportSamples.push(performance.now() - start)
+    }
+    const reports = summarize(reportSamples)
+    rows.push({
+      case: `one new run reporting ${REPORTED_TESTS.toLocaleString('en-US')} tests (linker round)`,
+      p50: reports.p50,
+      p99: reports.max,
+      mean: reports.mean,
+      unit: 'ms',
+      n: reports.n,
+      note: `p99 is the slowest; each test's outcome on the commit is read and folded (${REPORTED_TESTS / 10} failing); when SQLite walked every stored outcome per test (before the cross join in flaky.server.ts) one such round took 26.8 s`,
     })
 
     // --- suspects for a 500-commit range ---------------------------------------------------------
