@@ -91,7 +91,7 @@ export async function loadSuspectInputs(
                 from (select distinct lower(c.author_email) as author_email, f.path from commits c
                       join commit_files f on f.repository_id = c.repository_id and f.sha = c.sha
                       where c.repository_id = ${repositoryId} and c.sha in (select value from json_each(${json(unique)})) and c.author_email != '') k
-                join episode_file_authors h on h.repository_id = ${repositoryId} and h.path = k.path and h.author_email = k.author_email
+                cross join episode_file_authors h on h.repository_id = ${repositoryId} and h.path = k.path and h.author_email = k.author_email
                 join episodes e on e.id = h.episode_id
                 left join suspects s on s.episode_id = h.episode_id and s.sha = h.sha
                 where h.episode_id not in (select value from json_each(${json([...rewritten])})))

@@ -196,7 +196,7 @@ async function claimedPairs(db: Tx, pairs: Array<[string, string]>): Promise<Set
       db,
       sql`select json_group_array(json_array(d.user_id, d.period)) as j
           from json_each(${JSON.stringify(pairs.slice(start, start + 5000))}) p
-          join digests d on d.user_id = json_extract(p.value, '$[0]') and d.period = json_extract(p.value, '$[1]')`,
+          cross join digests d on d.user_id = json_extract(p.value, '$[0]') and d.period = json_extract(p.value, '$[1]')`,
     )
     for (const [userId, period] of rows) done.add(`${userId}\0${period}`)
   }
