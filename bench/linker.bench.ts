@@ -63,6 +63,24 @@ interface Run {
   at: number
 }
 
+/**
+ * Milliseconds for a fixed piece of JavaScript (allocation and arithmetic, single-threaded), the
+ * fastest of three: on these shared machines the same work takes up to twice as long at times.
+ */
+function hostProbe(): number {
+  let fastest = Number.POSITIVE_INFINITY
+  for (let round = 0; round < 3; round++) {
+    const start = performance.now()
+    const map = new Map<string, { i: number }>()
+    for (let i = 0; i < 2_000_000; i++) map.set(`k${i % 200_000}`, { i })
+    let sum = 0
+    for (let i = 0; i < 30_000_000; i++) sum += Math.sqrt(i)
+    if (sum < 0 || map.size === 0) throw new Error('unreachable')
+    fastest = Math.min(fastest, performance.now() - start)
+  }
+  return fastest
+}
+
 const describePhases = (phases: Record<string, number>) =>
   Object.entries(phases)
     .filter(([, ms]) => ms >= 1)
@@ -170,6 +188,7 @@ export async function run(): Promise<BenchRow[]> {
     const db = getDb()
     const rand = random(42)
 
+    const probeBefore = hostProbe()
     progress(`linker: generating ${COMMITS.toLocaleString('en-US')} commits and ${RUNS.toLocaleString('en-US')} runs`)
     const { commits, mainLine, branches } = buildHistory(rand)
     const at = new Map(commits.map((commit) => [commit.sha, commit.at]))
@@ -285,6 +304,16 @@ export async function run(): Promise<BenchRow[]> {
         `the graph still adds up, so it is reused; runs and episodes read again, everything rescored; ms (last run): ${describePhases(phases[phases.length - 1])}`,
       ),
     )
+    // How fast this machine ran meanwhile: a fixed piece of JavaScript, timed before and after.
+    const probe = Math.min(probeBefore, hostProbe())
+    const slowest = Math.max(...firsts, ...fresh, ...held)
+    rows.push({
+      case: 'host speed probe (fixed JS work, fastest of 6)',
+      p50: probe,
+      unit: 'ms',
+      n: 6,
+      note: `the slowest recompute above took ${(slowest / probe).toFixed(2)}× this; ~600 ms when this machine runs at its usual speed, up to ~1,150 when its host is busy (then every figure here is slower alike)`,
+    })
     rows.push({
       case: 'first recompute after an upgrade (once)',
       p50: recompute[0],

@@ -78,7 +78,8 @@ interface Sequence {
   greens: Map<number, number> | null
   /** Slots with a verdict whose commit the linker has not seen yet. */
   pending: number
-  written: string
+  /** What the database holds of its state (see sequenceValues). */
+  written: readonly unknown[]
 }
 
 interface RepoState {
@@ -450,7 +451,7 @@ export class Linker {
         episodes: [],
         greens: null,
         pending: 0,
-        written: JSON.stringify([state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns]),
+        written: [state, headSha, headRunId, lastGreenSha, lastGreenRunId, openEpisodeId, commitCount, pendingRuns],
       }
       repo.sequences.set(key(branch, name), sequence)
       added.push(sequence)
@@ -1401,13 +1402,13 @@ export class Linker {
       }
 
       round.timings.lap('write episodes and ranges')
-      // Rows as text, [id, ...values]: each sequence's values are written out once, to compare and to write.
+      // Rows as text, [id, ...values], of the sequences whose values changed.
       const sequenceRows: string[] = []
       for (const sequence of round.sequences) {
-        const text = JSON.stringify(sequenceValues(sequence))
-        if (text === sequence.written) continue
-        sequence.written = text
-        sequenceRows.push(`[${sequence.id},${text.slice(1)}`)
+        const values = sequenceValues(sequence)
+        if (values.every((value, index) => value === sequence.written[index])) continue
+        sequence.written = values
+        sequenceRows.push(JSON.stringify([sequence.id, ...values]))
       }
       for (const part of chunked(sequenceRows, 2000)) {
         await tx.run(sql`
