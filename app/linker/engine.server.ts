@@ -194,10 +194,11 @@ type RunTuple = [number, string | null, string, string, number, string, number, 
 const RUN_COLUMNS = sql`json_group_array(json_array(id, branch, name, head_sha, attempt, conclusion, coalesce(completed_at, source_updated_at), provider, external_id))`
 
 // Text, one run per record (fields split by \x1f, records by \x1e), of the runs whose ids lie between
-// the second and third arguments: the fastest way to read 200,000 runs. Written out, not built with drizzle: it may run on the reader thread's connection. Through
-// the (repository) index, whose entries for one repository are in table order, so the table is read
-// front to back; SQLite would pick (repository, branch, name), which visits its pages in branch order
-// (200,000 runs: ~140 ms against ~200).
+// the second and third arguments: the fastest way to read 200,000 runs. Written out, not built with
+// drizzle: it may run on the reader thread's connection. Through the (repository) index, whose
+// entries for one repository are in table order, so the table is read front to back; SQLite would
+// pick (repository, branch, name), which visits its pages in branch order (200,000 runs: ~140 ms
+// against ~200).
 const ALL_RUNS_SQL = `select group_concat(id || char(31) || attempt || char(31) || coalesce(completed_at, source_updated_at) || char(31) ||
     head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
   from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and id between ? and ? and status = 'completed' and branch is not null
