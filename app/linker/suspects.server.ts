@@ -243,7 +243,7 @@ function suspectRows(list: EpisodeForScoring[], inputs: SuspectInputs): string[]
  * in `ranged` (who changed what in a range changes only with the range), in JSON chunks. They need
  * no score: a full recompute writes them while the suspects are still being scored.
  */
-export function fileAuthorRows(repositoryId: string, list: EpisodeForScoring[], inputs: SuspectInputs, ranged: ReadonlySet<number>): string[] {
+function fileAuthorRows(repositoryId: string, list: EpisodeForScoring[], inputs: SuspectInputs, ranged: ReadonlySet<number>): string[] {
   const rows: Array<[number, string, string, string, string, number]> = []
   for (const episode of list) {
     if (!ranged.has(episode.id)) continue
