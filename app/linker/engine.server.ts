@@ -198,9 +198,10 @@ const RUN_COLUMNS = sql`json_group_array(json_array(id, branch, name, head_sha, 
 // drizzle: it may run on the reader thread's connection. Through the (repository) index, whose
 // entries for one repository are in table order, so the table is read front to back; SQLite would
 // pick (repository, branch, name), which visits its pages in branch order (200,000 runs: ~140 ms
-// against ~200).
-const ALL_RUNS_SQL = `select group_concat(id || char(31) || attempt || char(31) || coalesce(completed_at, source_updated_at) || char(31) ||
-    head_sha || char(31) || conclusion || char(31) || provider || char(31) || external_id || char(31) || branch || char(31) || name, char(30)) as j
+// against ~200). One concat_ws per record rather than sixteen `||` (each a new string): ~25% less
+// time for the reader thread; no field can be null here (concat_ws would leave it out).
+const ALL_RUNS_SQL = `select group_concat(concat_ws(char(31), id, attempt, coalesce(completed_at, source_updated_at), head_sha, conclusion,
+    provider, external_id, branch, name), char(30)) as j
   from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and id between ? and ? and status = 'completed' and branch is not null
     and conclusion in (${DECISIVE_LIST})`
 
@@ -255,9 +256,12 @@ const RUN_PARTS = 4
  * by id (oldest first), each read beside this thread's work.
  */
 async function readAllRuns(repositoryId: string): Promise<Array<Promise<string | null>>> {
+  // Two subqueries: SQLite finds a lone min() or max() at one end of the index, but walks every
+  // entry of the repository for both in one select (200,000 runs: ~12 ms).
   const bounds = await firstRow<{ low: number | null; high: number | null }>(
     getDb(),
-    sql`select min(id) as low, max(id) as high from ci_runs where repository_id = ${repositoryId}`,
+    sql`select (select min(id) from ci_runs where repository_id = ${repositoryId}) as low,
+          (select max(id) from ci_runs where repository_id = ${repositoryId}) as high`,
   )
   if (bounds?.low == null || bounds.high == null) return []
   const { low, high } = bounds
@@ -412,16 +416,17 @@ export class Linker {
       }
     }
     round.timings.lap('read runs')
+    // Which red commits are likely flaky needs no graph: decided while the reader thread builds it.
+    const slots: Slot[] = []
+    for (const sequence of loaded) for (const slot of sequence.slots.values()) slots.push(slot)
+    await this.classify(repo, slots)
+    round.timings.lap('flaky classification')
     if (graphLoading) {
       repo.graph = await graphLoading
       round.timings.lap('commit graph')
     }
     for (const sequence of loaded) for (const slot of sequence.slots.values()) this.placeSlot(sequence, slot, false)
     round.timings.lap('decide commits')
-    const slots: Slot[] = []
-    for (const sequence of loaded) for (const slot of sequence.slots.values()) slots.push(slot)
-    await this.classify(repo, slots)
-    round.timings.lap('flaky classification')
 
     // Every order first, and the default branch's sequences first: a branch with no green of its own
     // takes its base from them.
