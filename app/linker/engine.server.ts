@@ -193,15 +193,15 @@ type RunTuple = [number, string | null, string, string, number, string, number, 
 
 const RUN_COLUMNS = sql`json_group_array(json_array(id, branch, name, head_sha, attempt, conclusion, coalesce(completed_at, source_updated_at), provider, external_id))`
 
-// Text, one run per record (fields split by \x1f, records by \x1e), of the runs whose ids lie between
-// the second and third arguments: the fastest way to read 200,000 runs. Written out, not built with
+// Text, one run per record (fields split by \x1f, records by \x1e, the last field the run's sequence
+// key: see key()), of the runs whose ids lie between the second and third arguments: the fastest way to read 200,000 runs. Written out, not built with
 // drizzle: it may run on the reader thread's connection. Through the (repository) index, whose
 // entries for one repository are in table order, so the table is read front to back; SQLite would
 // pick (repository, branch, name), which visits its pages in branch order (200,000 runs: ~140 ms
 // against ~200). One concat_ws per record rather than sixteen `||` (each a new string): ~25% less
 // time for the reader thread; no field can be null here (concat_ws would leave it out).
 const ALL_RUNS_SQL = `select group_concat(concat_ws(char(31), id, attempt, coalesce(completed_at, source_updated_at), head_sha, conclusion,
-    provider, external_id, branch, name), char(30)) as j
+    provider, external_id, branch || char(10) || name), char(30)) as j
   from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and id between ? and ? and status = 'completed' and branch is not null
     and conclusion in (${DECISIVE_LIST})`
 
@@ -362,7 +362,6 @@ export class Linker {
     const loaded = this.addSequences(repo, await this.sequenceIds(repo.id, wanted), wanted === 'all')
     round.timings.lap('sequence rows')
     if (loaded.length === 0 && wanted !== 'all') return []
-    const byKey = new Map(loaded.map((sequence) => [key(sequence.branch, sequence.name), sequence]))
 
     // Their stored episodes first: in a full recompute, while the reader thread still reads the runs.
     const sequenceIds = loaded.map((sequence) => sequence.id)
@@ -378,28 +377,21 @@ export class Linker {
     for (const row of stored) byId.get(row.sequenceId)?.episodes.push(row)
     round.timings.lap('read episodes')
 
-    const offerRun = (id: number, branch: string, name: string, sha: string, attempt: number, conclusion: string, at: number, provider: string, externalId: string) => {
-      const sequence = byKey.get(key(branch, name))
-      if (!sequence || repo.rejectedRuns.has(id)) return
-      offer(this.slot(sequence, sha), id, conclusion, at, attempt, provider, externalId)
-    }
     if (wanted === 'all') {
-      const bySeparatedKey = new Map<string, Sequence>()
-      for (const sequence of loaded) bySeparatedKey.set(`${sequence.branch}\x1f${sequence.name}`, sequence)
       // Each part as it arrives, while the reader thread reads the next.
       const texts: string[] = []
       const strays = new Set<string>()
       for (const part of allRuns ?? (await readAllRuns(repo.id))) {
         texts.push((await part) ?? '')
-        this.offerRunsText(repo, bySeparatedKey, texts[texts.length - 1], strays)
+        this.offerRunsText(repo, repo.sequences, texts[texts.length - 1], strays)
       }
       if (strays.size > 0) {
         // Runs stored behind the linker's back (before it followed the repository): their sequences
         // get their rows now, and their runs are offered again.
-        const keys = [...strays].map((separated) => separated.split('\x1f') as [string, string])
+        const keys = [...strays].map((stray) => stray.split('\n') as [string, string])
         const added = this.addSequences(repo, await this.sequenceIds(repo.id, keys), false)
         loaded.push(...added)
-        const byNewKey = new Map(added.map((sequence) => [`${sequence.branch}\x1f${sequence.name}`, sequence]))
+        const byNewKey = new Map(added.map((sequence) => [key(sequence.branch, sequence.name), sequence]))
         for (const text of texts) this.offerRunsText(repo, byNewKey, text)
       }
     } else {
@@ -410,8 +402,8 @@ export class Linker {
               where repository_id = ${repo.id} and branch = ${sequence.branch} and name = ${sequence.name}
                 and status = 'completed' and conclusion in (${DECISIVE})`,
         )
-        for (const [id, branch, name, sha, attempt, conclusion, at, provider, externalId] of runs) {
-          if (branch !== null) offerRun(id, branch, name, sha, attempt, conclusion, at, provider, externalId)
+        for (const [id, , , sha, attempt, conclusion, at, provider, externalId] of runs) {
+          if (!repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, at, attempt, provider, externalId)
         }
       }
     }
@@ -467,9 +459,9 @@ export class Linker {
 
   /**
    * Offers the runs of `all` (see ALL_RUNS_SQL) to their sequences' slots, parsed in place (no array
-   * per record); the keys (branch \x1f name) of runs whose sequence is not in `bySeparatedKey` go to `strays`.
+   * per record); the keys (see key()) of runs whose sequence is not in `byKey` go to `strays`.
    */
-  private offerRunsText(repo: RepoState, bySeparatedKey: Map<string, Sequence>, all: string, strays?: Set<string>) {
+  private offerRunsText(repo: RepoState, byKey: Map<string, Sequence>, all: string, strays?: Set<string>) {
     let at = 0
     const number = (end: number) => {
       let value = 0
@@ -503,9 +495,9 @@ export class Linker {
       const conclusion = common(all.indexOf('\x1f', at))
       const provider = common(all.indexOf('\x1f', at))
       const externalId = field(all.indexOf('\x1f', at))
-      const separated = field(end)
-      const sequence = bySeparatedKey.get(separated)
-      if (!sequence) strays?.add(separated)
+      const sequenceKey = field(end)
+      const sequence = byKey.get(sequenceKey)
+      if (!sequence) strays?.add(sequenceKey)
       else if (!repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
     }
   }
