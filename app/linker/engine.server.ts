@@ -7,7 +7,7 @@
 // rebuilt from the database whenever this process was not the one writing (the worker clears them
 // when it takes the lease over), so nothing that matters lives only in memory. Every change in one
 // round is written in one transaction; if that fails the caches are dropped.
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { episodes } from '../../db/schema'
 import { getClient, getDb } from '../db.server'
 import { callBeside, canReadBeside, readTextBeside, type BesideFunction, type BesideReader } from '../db-reader.server'
@@ -363,15 +363,15 @@ export class Linker {
     round.timings.lap('sequence rows')
     if (loaded.length === 0 && wanted !== 'all') return []
 
-    // Their stored episodes first: in a full recompute, while the reader thread still reads the runs.
-    const sequenceIds = loaded.map((sequence) => sequence.id)
+    // Their stored episodes first: in a full recompute, while the reader thread still reads the runs
+    // (all of the repository's at once, rather than by 26,762 sequence ids).
     const stored: EpisodeRow[] = []
-    for (const part of chunked(sequenceIds, CHUNK)) {
-      const rows = await readTuples<EpisodeTuple>(
-        db,
-        sql`select json_group_array(json_array(${EPISODE_COLUMNS})) as j from episodes where sequence_id in (select value from json_each(${json(part)}))`,
-      )
-      stored.push(...rows.map(episodeFromTuple))
+    const episodesOf = (where: SQL) => readTuples<EpisodeTuple>(db, sql`select json_group_array(json_array(${EPISODE_COLUMNS})) as j from episodes where ${where}`)
+    if (wanted === 'all') stored.push(...(await episodesOf(sql`repository_id = ${repo.id}`)).map(episodeFromTuple))
+    else {
+      for (const part of chunked(loaded.map((sequence) => sequence.id), CHUNK)) {
+        stored.push(...(await episodesOf(sql`sequence_id in (select value from json_each(${json(part)}))`)).map(episodeFromTuple))
+      }
     }
     const byId = new Map(loaded.map((sequence) => [sequence.id, sequence]))
     for (const row of stored) byId.get(row.sequenceId)?.episodes.push(row)
