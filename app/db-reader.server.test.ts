@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { getClient } from './db.server'
 import { callBeside, readTextBeside } from './db-reader.server'
 import { CommitGraph } from './linker/commit-graph'
-import type { GraphParts } from './linker/commit-graph-store'
+import type { RunsAndGraph } from './linker/runs-and-graph'
 
-const READ_GRAPH_PARTS = { module: new URL('./linker/commit-graph-store.ts', import.meta.url), name: 'readGraphParts' }
+const READ_RUNS_AND_GRAPH = { module: new URL('./linker/runs-and-graph.ts', import.meta.url), name: 'readRunsAndGraph' }
 const HAND_THEN_ANSWER = { module: new URL('../tests/helpers/beside.ts', import.meta.url), name: 'handThenAnswer' }
 
 describe('reads beside the caller', () => {
@@ -26,22 +26,36 @@ describe('reads beside the caller', () => {
     await expect(readTextBeside('select body from nowhere', [], async () => null)).rejects.toThrow(/no such table: nowhere/)
   })
 
-  it('call a function on what they read there and hand back its typed arrays moved', async () => {
+  it('call a function on what they read there, which hands back parts as it goes and its typed arrays moved', async () => {
     await getClient().execute('create table if not exists reader_commits (sha text not null, at integer not null, parent text)')
     await getClient().execute("insert into reader_commits values ('a', 1, null), ('b', 2, 'a'), ('c', 3, 'a'), ('d', 4, 'b'), ('d', 4, 'c')")
+    await getClient().execute('create table if not exists reader_runs (id integer not null, sha text not null)')
+    await getClient().execute("insert into reader_runs values (1, 'd'), (2, 'x'), (3, 'b'), (4, 'a')")
+    // Runs as the linker reads them (ALL_RUNS_SQL): the head sha is the fourth field.
+    const runs = "select group_concat(concat_ws(char(31), id, 1, 0, sha, 'success', 'github', id, 'main' || char(10) || 'ci'), char(30)) from reader_runs where id between ? and ?"
     const commits = "select group_concat(sha || ' ' || at, char(10)) from (select distinct sha, at from reader_commits where at > ?)"
     const edges = "select group_concat(sha || ' ' || parent, char(10)) from reader_commits where parent is not null and at > ?"
+    const handed: unknown[] = []
     let hereUsed = false
-    const parts = await callBeside<GraphParts>(READ_GRAPH_PARTS, [commits, edges, [0]], async () => {
-      hereUsed = true
-      throw new Error('not here')
-    })
+    const parts = await callBeside<RunsAndGraph>(
+      READ_RUNS_AND_GRAPH,
+      [runs, [[1, 2], [3, 4]], commits, edges, [0]],
+      async () => {
+        hereUsed = true
+        throw new Error('not here')
+      },
+      (text) => handed.push(text),
+    )
     expect(hereUsed).toBe(false)
+    expect(handed).toHaveLength(2)
+    expect(String(handed[1]).split('\x1e').map((run) => run.split('\x1f')[3])).toEqual(['b', 'a'])
     expect(parts.store.generation).toBeInstanceOf(Int32Array)
     const graph = CommitGraph.fromStore(parts.store, parts.shas)
     expect(graph.parentsOf(graph.idOf('d')!).map((id) => graph.shas[id])).toEqual(['b', 'c'])
     expect(graph.generation[graph.idOf('d')!]).toBe(3)
     expect(graph.range(graph.idOf('b')!, graph.idOf('d')!).ids.map((id) => graph.shas[id])).toEqual(['d', 'c'])
+    // Each run's commit, in the order of the runs: 'x' is no commit the graph has seen.
+    expect([...parts.commits].map((id) => (id < 0 ? null : graph.shas[id]))).toEqual(['d', null, 'b', 'a'])
   })
 
   it('hand a part of the answer back before the rest', async () => {
@@ -61,6 +75,6 @@ describe('reads beside the caller', () => {
   })
 
   it('say what went wrong in a function called there', async () => {
-    await expect(callBeside(READ_GRAPH_PARTS, ['select body from nowhere', '', []], async () => null)).rejects.toThrow(/no such table: nowhere/)
+    await expect(callBeside(READ_RUNS_AND_GRAPH, ['select body from nowhere', [[]], '', '', []], async () => null)).rejects.toThrow(/no such table: nowhere/)
   })
 })

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads'
 import { localDatabaseFile } from './db.server'
 import { getEnv } from './env.server'
 
-type Arg = string | number | null
+export type Arg = string | number | null
 
 interface Reader {
   worker: Worker

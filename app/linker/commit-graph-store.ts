@@ -2,11 +2,10 @@
 // parents and children as linked lists of edges in two shared arrays. No array or object per
 // commit, so a 100,000-commit graph is a dozen allocations (not 200,000 small arrays for the
 // garbage collector to trace), and a whole store built on the reader thread comes back by
-// transfer, without a copy (see loadGraphBeside in engine.server.ts). CommitGraph (commit-graph.ts)
-// keeps one up to date as commits arrive.
+// transfer, without a copy (see runs-and-graph.ts). CommitGraph (commit-graph.ts) keeps one up to
+// date as commits arrive.
 //
 // Edge 0 is never used, so 0 is "no edge" and freshly grown arrays need no filling.
-import type { BesideReader, BesideResult } from '../db-reader.server'
 
 export interface GraphStore {
   /** Commits (and placeholders) so far; ids are 0..size-1. */
@@ -188,27 +187,4 @@ export function storeFromText(
   }
   settleAll(store)
   return { store, shas, index }
-}
-
-/** A whole graph as it travels between threads: its store, and its shas a line each, in id order. */
-export interface GraphParts {
-  store: GraphStore
-  shas: string
-}
-
-/**
- * Reads a graph's two texts (queries `commits` and `edges`, each given `args`) and builds its store,
- * on the reader thread (see callBeside): the store's arrays go back by transfer.
- */
-export async function readGraphParts(
-  reader: BesideReader,
-  commits: string,
-  edges: string,
-  args: Array<string | number | null>,
-): Promise<BesideResult<GraphParts>> {
-  const built = storeFromText((await reader.readText(commits, args)) ?? '', (await reader.readText(edges, args)) ?? '')
-  const transfer: ArrayBuffer[] = []
-  for (const value of Object.values(built.store))
-    if (ArrayBuffer.isView(value)) transfer.push(value.buffer as ArrayBuffer)
-  return { value: { store: built.store, shas: built.shas.join('\n') }, transfer }
 }

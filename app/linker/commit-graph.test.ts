@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CommitGraph } from './commit-graph'
+import { storeFromText } from './commit-graph-store'
 
 const label = (index: number) => `c${String(index).padStart(3, '0')}`
 
@@ -162,5 +163,16 @@ describe('CommitGraph', () => {
         expect(fromText.has('zzz-not-a-commit')).toBe(false)
       }),
     )
+  })
+
+  it('finds the commits of a graph built elsewhere by sha, and takes new ones on top', () => {
+    const { store, shas } = storeFromText('a 1\nb 2\nc 3', 'b a\nc b')
+    const graph = CommitGraph.fromStore(store, shas.join('\n'))
+    expect(graph.shas[graph.idOf('c')!]).toBe('c')
+    graph.addCommit('d', ['c', 'a'], 4)
+    graph.ensureGenerations()
+    expect(graph.parentsOf(graph.idOf('d')!).map((id) => graph.shas[id])).toEqual(['c', 'a'])
+    expect(graph.generation[graph.idOf('d')!]).toBe(4)
+    expect(graph.has('a') && graph.has('d') && !graph.has('e')).toBe(true)
   })
 })

@@ -26,11 +26,21 @@ export class CommitGraph {
   private marks = new Uint8Array(1024)
   private queued = new Uint8Array(1024)
 
+  /** `index`: sha -> id; null to have it built from `shas` when first needed. */
   constructor(
     private readonly store: GraphStore = createStore(),
     readonly shas: string[] = [],
-    private readonly index = new Map<string, number>(),
+    private built: Map<string, number> | null = new Map(),
   ) {}
+
+  /** The sha index, built on first use for a graph made elsewhere (a full recompute places its runs without it). */
+  private get index(): Map<string, number> {
+    if (this.built === null) {
+      this.built = new Map()
+      for (let id = 0; id < this.shas.length; id++) this.built.set(this.shas[id], id)
+    }
+    return this.built
+  }
 
   get size() {
     return this.store.size
@@ -118,12 +128,9 @@ export class CommitGraph {
     return new CommitGraph(store, shas, index)
   }
 
-  /** A whole graph built elsewhere (see `readGraphParts`): its store, and its shas a line each in id order. */
+  /** A whole graph built elsewhere (see runs-and-graph.ts): its store, and its shas a line each in id order; the sha index is built when first needed. */
   static fromStore(store: GraphStore, shas: string): CommitGraph {
-    const list = store.size === 0 ? [] : shas.split('\n')
-    const index = new Map<string, number>()
-    for (let id = 0; id < list.length; id++) index.set(list[id], id)
-    return new CommitGraph(store, list, index)
+    return new CommitGraph(store, store.size === 0 ? [] : shas.split('\n'), null)
   }
 
   /**

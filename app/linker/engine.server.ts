@@ -10,15 +10,15 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { episodes } from '../../db/schema'
 import { getClient, getDb } from '../db.server'
-import { callBeside, canReadBeside, readTextBeside, type BesideFunction, type BesideReader } from '../db-reader.server'
+import { callBeside, canReadBeside, readTextBeside, type Arg, type BesideFunction, type BesideReader } from '../db-reader.server'
 import { notifyBranchWatchers, recordNewTopSuspects, topSuspectsBefore } from '../notifications/linker-events.server'
 import { rowsTable, rowsTableOfJson } from '../utils/json-rows.server'
 import { CommitGraph } from './commit-graph'
-import { readGraphParts, type GraphParts } from './commit-graph-store'
 import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
 import { chunked, firstRow, json, readTuples, tuplesOn, type Tx } from './sql.server'
 import { enqueueDependentRescores } from './queue.server'
+import { readRunsAndGraph, type RunsAndGraph } from './runs-and-graph'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
 import { loadSuspectInputs, scoreBeside, scoredRows, type EpisodeForScoring, type ScoreRequest, type SuspectInputs } from './suspects.server'
 
@@ -80,6 +80,13 @@ interface Sequence {
   pending: number
   /** What the database holds of its state (see sequenceValues). */
   written: readonly unknown[]
+}
+
+/** Slots made by a full recompute's pass over the runs, with their sequences and the numbers of the runs that made them. */
+interface CreatedSlots {
+  slots: Slot[]
+  sequences: Sequence[]
+  runs: number[]
 }
 
 interface RepoState {
@@ -221,17 +228,45 @@ async function loadGraphHere(repositoryId: string): Promise<CommitGraph> {
   return CommitGraph.fromText(commits ?? '', edges ?? '')
 }
 
-/**
- * A repository's commit graph, read and built on the reader thread (a full recompute, which reads
- * the runs meanwhile): its arrays come back moved, and this thread only indexes the shas.
- */
-async function loadGraphBeside(repositoryId: string): Promise<CommitGraph> {
-  const args: [string, string, string[]] = [GRAPH_COMMITS_SQL, GRAPH_EDGES_SQL, [repositoryId]]
-  const { store, shas } = await callBeside<GraphParts>(READ_GRAPH_PARTS, args, async () => (await readGraphParts(hereReader, ...args)).value)
-  return CommitGraph.fromStore(store, shas)
+/** A graph that arrives for a full recompute, and with it (when read beside) each run's commit id in the order of the runs' text. */
+interface GraphArrival {
+  graph: CommitGraph
+  runCommits: Int32Array | null
 }
 
-const READ_GRAPH_PARTS: BesideFunction = { module: new URL('./commit-graph-store.ts', import.meta.url), name: 'readGraphParts' }
+/**
+ * The runs (see ALL_RUNS_SQL, one text per element of `parts`) and then the commit graph, read on
+ * the reader thread, where the graph is also built and each run's commit found in it (see
+ * runs-and-graph.ts): the runs' texts come back part by part as they are read, the graph's arrays
+ * moved, not copied.
+ */
+function loadRunsAndGraphBeside(repositoryId: string, parts: Arg[][]): { texts: Array<Promise<string | null>>; graph: Promise<GraphArrival> } {
+  const texts = parts.map(() => settleLater<string | null>())
+  let handed = 0
+  const onHand = (text: unknown) => texts[handed++]?.resolve(text as string)
+  const args: [string, Arg[][], string, string, Arg[]] = [ALL_RUNS_SQL, parts, GRAPH_COMMITS_SQL, GRAPH_EDGES_SQL, [repositoryId]]
+  const here = async () => (await readRunsAndGraph({ ...hereReader, hand: onHand }, ...args)).value
+  const graph = callBeside<RunsAndGraph>(READ_RUNS_AND_GRAPH, [...args], here, onHand).then(({ store, shas, commits }) => ({
+    graph: CommitGraph.fromStore(store, shas),
+    runCommits: commits,
+  }))
+  // A read that fails fails the parts not handed back yet too.
+  graph.catch((error: unknown) => {
+    for (const text of texts.slice(handed)) text.reject(error)
+  })
+  return { texts: texts.map((text) => text.promise), graph }
+}
+
+/** A promise and the two functions that settle it. */
+function settleLater<T>() {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((yes, no) => ((resolve = yes), (reject = no)))
+  promise.catch(() => {})
+  return { promise, resolve, reject }
+}
+
+const READ_RUNS_AND_GRAPH: BesideFunction = { module: new URL('./runs-and-graph.ts', import.meta.url), name: 'readRunsAndGraph' }
 const SCORE_BESIDE: BesideFunction = { module: new URL('./suspects.server.ts', import.meta.url), name: 'scoreBeside' }
 
 /** Reads on this thread's connection, for a function meant to run beside when there is no reader thread. */
@@ -251,11 +286,8 @@ async function readTextHere(query: string, args: Array<string | number | null>):
 /** A full recompute reads the runs in this many parts (by id), so that this thread turns the first into records while the next are read. */
 const RUN_PARTS = 4
 
-/**
- * Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), in parts
- * by id (oldest first), each read beside this thread's work.
- */
-async function readAllRuns(repositoryId: string): Promise<Array<Promise<string | null>>> {
+/** The arguments of ALL_RUNS_SQL for each part of a repository's runs (by id, oldest first); none when it has no run. */
+async function runParts(repositoryId: string): Promise<Arg[][]> {
   // Two subqueries: SQLite finds a lone min() or max() at one end of the index, but walks every
   // entry of the repository for both in one select (200,000 runs: ~12 ms).
   const bounds = await firstRow<{ low: number | null; high: number | null }>(
@@ -266,8 +298,12 @@ async function readAllRuns(repositoryId: string): Promise<Array<Promise<string |
   if (bounds?.low == null || bounds.high == null) return []
   const { low, high } = bounds
   const step = Math.ceil((high - low + 1) / RUN_PARTS)
-  return Array.from({ length: RUN_PARTS }, (_, part) => {
-    const args = [repositoryId, low + part * step, Math.min(high, low + (part + 1) * step - 1)]
+  return Array.from({ length: RUN_PARTS }, (_, part) => [repositoryId, low + part * step, Math.min(high, low + (part + 1) * step - 1)])
+}
+
+/** Every decisive completed run of a repository on a branch, as text (see ALL_RUNS_SQL), part by part, each read beside this thread's work. */
+function readRunParts(parts: Arg[][]): Array<Promise<string | null>> {
+  return parts.map((args) => {
     const text = readTextBeside(ALL_RUNS_SQL, args, () => readTextHere(ALL_RUNS_SQL, args))
     text.catch(() => {})
     return text
@@ -353,7 +389,7 @@ export class Linker {
     keys: Array<[string, string]> | 'all',
     round: Round,
     allRuns?: Array<Promise<string | null>>,
-    graphLoading?: Promise<CommitGraph>,
+    graphLoading?: Promise<GraphArrival>,
   ): Promise<Sequence[]> {
     const db = getDb()
     const wanted = keys === 'all' ? 'all' : keys.filter(([branch, name]) => !repo.sequences.has(key(branch, name)))
@@ -377,13 +413,18 @@ export class Linker {
     for (const row of stored) byId.get(row.sequenceId)?.episodes.push(row)
     round.timings.lap('read episodes')
 
+    // In a full recompute: the records made, each with its sequence and the number of the run that made it.
+    const created: CreatedSlots = { slots: [], sequences: [], runs: [] }
+    let runCount = 0
     if (wanted === 'all') {
       // Each part as it arrives, while the reader thread reads the next.
       const texts: string[] = []
+      const firstRuns: number[] = []
       const strays = new Set<string>()
-      for (const part of allRuns ?? (await readAllRuns(repo.id))) {
+      for (const part of allRuns ?? readRunParts(await runParts(repo.id))) {
         texts.push((await part) ?? '')
-        this.offerRunsText(repo, repo.sequences, texts[texts.length - 1], strays)
+        firstRuns.push(runCount)
+        runCount += this.offerRunsText(repo, repo.sequences, texts[texts.length - 1], runCount, created, strays)
       }
       if (strays.size > 0) {
         // Runs stored behind the linker's back (before it followed the repository): their sequences
@@ -392,7 +433,7 @@ export class Linker {
         const added = this.addSequences(repo, await this.sequenceIds(repo.id, keys), false)
         loaded.push(...added)
         const byNewKey = new Map(added.map((sequence) => [key(sequence.branch, sequence.name), sequence]))
-        for (const text of texts) this.offerRunsText(repo, byNewKey, text)
+        texts.forEach((text, index) => this.offerRunsText(repo, byNewKey, text, firstRuns[index], created))
       }
     } else {
       for (const sequence of loaded) {
@@ -413,11 +454,23 @@ export class Linker {
     for (const sequence of loaded) for (const slot of sequence.slots.values()) slots.push(slot)
     await this.classify(repo, slots)
     round.timings.lap('flaky classification')
+    let runCommits: Int32Array | null = null
     if (graphLoading) {
-      repo.graph = await graphLoading
+      const arrival = await graphLoading
+      repo.graph = arrival.graph
+      runCommits = arrival.runCommits
       round.timings.lap('commit graph')
     }
-    for (const sequence of loaded) for (const slot of sequence.slots.values()) this.placeSlot(sequence, slot, false)
+    if (runCommits?.length === runCount) {
+      // Each record's commit, found where the graph was built, by the number of the run that made it.
+      for (let i = 0; i < created.slots.length; i++) {
+        const slot = created.slots[i]
+        slot.commit = runCommits[created.runs[i]]
+        if (slot.verdict !== null && slot.commit < 0) created.sequences[i].pending++
+      }
+    } else {
+      for (const sequence of loaded) for (const slot of sequence.slots.values()) this.placeSlot(sequence, slot, false)
+    }
     round.timings.lap('decide commits')
 
     // Every order first, and the default branch's sequences first: a branch with no green of its own
@@ -459,9 +512,11 @@ export class Linker {
 
   /**
    * Offers the runs of `all` (see ALL_RUNS_SQL) to their sequences' slots, parsed in place (no array
-   * per record); the keys (see key()) of runs whose sequence is not in `byKey` go to `strays`.
+   * per record); the keys (see key()) of runs whose sequence is not in `byKey` go to `strays`. Runs
+   * are numbered from `firstRun` on; each slot made goes to `created` with the number of its run.
+   * Returns how many runs `all` holds.
    */
-  private offerRunsText(repo: RepoState, byKey: Map<string, Sequence>, all: string, strays?: Set<string>) {
+  private offerRunsText(repo: RepoState, byKey: Map<string, Sequence>, all: string, firstRun: number, created: CreatedSlots, strays?: Set<string>) {
     let at = 0
     const number = (end: number) => {
       let value = 0
@@ -485,7 +540,8 @@ export class Linker {
       }
       return field(end)
     }
-    while (at < all.length) {
+    let run = firstRun
+    for (; at < all.length; run++) {
       let end = all.indexOf('\x1e', at)
       if (end < 0) end = all.length
       const id = number(all.indexOf('\x1f', at))
@@ -497,9 +553,21 @@ export class Linker {
       const externalId = field(all.indexOf('\x1f', at))
       const sequenceKey = field(end)
       const sequence = byKey.get(sequenceKey)
-      if (!sequence) strays?.add(sequenceKey)
-      else if (!repo.rejectedRuns.has(id)) offer(this.slot(sequence, sha), id, conclusion, time, attempt, provider, externalId)
+      if (!sequence) {
+        strays?.add(sequenceKey)
+        continue
+      }
+      if (repo.rejectedRuns.has(id)) continue
+      let slot = sequence.slots.get(sha)
+      if (!slot) {
+        slot = this.newSlot(sequence, sha)
+        created.slots.push(slot)
+        created.sequences.push(sequence)
+        created.runs.push(run)
+      }
+      offer(slot, id, conclusion, time, attempt, provider, externalId)
     }
+    return run - firstRun
   }
 
   private forgetSequence(sequence: Sequence) {
@@ -510,11 +578,12 @@ export class Linker {
   }
 
   private slot(sequence: Sequence, sha: string): Slot {
-    let slot = sequence.slots.get(sha)
-    if (!slot) {
-      slot = { sha, commit: -1, runId: 0, at: 0, attempt: 0, provider: '', externalId: '', verdict: null }
-      sequence.slots.set(sha, slot)
-    }
+    return sequence.slots.get(sha) ?? this.newSlot(sequence, sha)
+  }
+
+  private newSlot(sequence: Sequence, sha: string): Slot {
+    const slot: Slot = { sha, commit: -1, runId: 0, at: 0, attempt: 0, provider: '', externalId: '', verdict: null }
+    sequence.slots.set(sha, slot)
     return slot
   }
 
@@ -1222,11 +1291,13 @@ export class Linker {
       this.repos.delete(repositoryId)
       const graph = await this.graphStillValid(cached)
       // Every run, then the graph (unless there is one to reuse), read on the reader thread, where the
-      // graph is also built: this thread rebuilds the test outcomes meanwhile, then turns the runs
-      // into one record per commit and workflow while the graph is built (only placing the records
-      // in commit order needs it).
-      const allRuns = await readAllRuns(repositoryId)
-      const graphLoading = graph ? Promise.resolve(graph) : loadGraphBeside(repositoryId)
+      // graph is also built and each run's commit found: this thread rebuilds the test outcomes
+      // meanwhile, then turns the runs into one record per commit and workflow while the graph is
+      // built (only placing the records in commit order needs it).
+      const parts = await runParts(repositoryId)
+      const { texts: allRuns, graph: graphLoading } = graph
+        ? { texts: readRunParts(parts), graph: Promise.resolve({ graph, runCommits: null }) }
+        : loadRunsAndGraphBeside(repositoryId, parts)
       graphLoading.catch(() => {})
       // Runs normally get their link as they arrive: all are linked again only when some are missing
       // (a first recompute). Counted beside, after the graph: the reader thread would wait meanwhile.
