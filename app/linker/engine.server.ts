@@ -450,8 +450,8 @@ export class Linker {
     }
     round.timings.lap('read runs')
     // Which red commits are likely flaky needs no graph: decided while the reader thread builds it.
-    const slots: Slot[] = []
-    for (const sequence of loaded) for (const slot of sequence.slots.values()) slots.push(slot)
+    // (A full recompute made every slot of its sequences in its pass over the runs.)
+    const slots: Slot[] = wanted === 'all' ? created.slots : loaded.flatMap((sequence) => [...sequence.slots.values()])
     await this.classify(repo, slots)
     round.timings.lap('flaky classification')
     let runCommits: Int32Array | null = null
