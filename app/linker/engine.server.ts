@@ -7,6 +7,7 @@
 // rebuilt from the database whenever this process was not the one writing (the worker clears them
 // when it takes the lease over), so nothing that matters lives only in memory. Every change in one
 // round is written in one transaction; if that fails the caches are dropped.
+import { randomUUID } from 'node:crypto'
 import { sql, type SQL } from 'drizzle-orm'
 import type { episodes } from '../../db/schema'
 import { getClient, getDb } from '../db.server'
@@ -20,7 +21,7 @@ import { chunked, firstRow, json, readTuples, tuplesOn, type Tx } from './sql.se
 import { enqueueDependentRescores } from './queue.server'
 import { readRunsAndGraph, type RunsAndGraph } from './runs-and-graph'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
-import { loadSuspectInputs, scoreBeside, scoredRows, type EpisodeForScoring, type ScoreRequest, type SuspectInputs } from './suspects.server'
+import { loadSuspectInputs, readAheadBeside, scoreBeside, scoredRows, type EpisodeForScoring, type ScoreRequest, type SuspectInputs } from './suspects.server'
 
 /** Commits kept for one range (the newest); a longer range is marked truncated. */
 export const RANGE_LIMIT = 2000
@@ -131,6 +132,8 @@ interface Round {
   forceRanges: boolean
   /** The stored ranges (episode id -> shas, newest first), loaded for a full recompute. */
   storedRanges: Map<number, string[]> | null
+  /** The token under which scoring inputs were read ahead on the reader thread (see readAheadForScoring). */
+  readAhead: string | undefined
   links: LinkRow[]
   /** Repositories some of whose runs have no link: each of their runs is linked (those that are, again as nothing). */
   runLinkRepositories: string[]
@@ -182,6 +185,7 @@ function newRound(): Round {
     greensChanged: new Map(),
     forceRanges: false,
     storedRanges: null,
+    readAhead: undefined,
     links: [],
     runLinkRepositories: [],
     tests: { outcomes: [], flaky: [] },
@@ -268,6 +272,7 @@ function settleLater<T>() {
 
 const READ_RUNS_AND_GRAPH: BesideFunction = { module: new URL('./runs-and-graph.ts', import.meta.url), name: 'readRunsAndGraph' }
 const SCORE_BESIDE: BesideFunction = { module: new URL('./suspects.server.ts', import.meta.url), name: 'scoreBeside' }
+const READ_AHEAD_BESIDE: BesideFunction = { module: new URL('./suspects.server.ts', import.meta.url), name: 'readAheadBeside' }
 
 /** Reads on this thread's connection, for a function meant to run beside when there is no reader thread. */
 const hereReader: BesideReader = { readText: (query, args) => readTextHere(query, args), hand: () => {} }
@@ -1339,6 +1344,9 @@ export class Linker {
         else round.storedRanges.set(episodeId, [sha])
       }
       round.timings.lap('read ranges')
+      // Once the graph is in, the reader thread is idle while this one plans: it reads what scoring
+      // the stored episodes again needs (most come out the same), so that scoring starts on it.
+      if (round.storedRanges.size > 0 && canReadBeside()) graphLoading.then(() => this.readAheadForScoring(repo, round)).catch(() => {})
       await this.loadSequences(repo, 'all', round, allRuns, graphLoading)
       if (Number(await runsWithoutLink) > 0) round.runLinkRepositories.push(repositoryId)
       repo.complete = true
@@ -1575,6 +1583,17 @@ export class Linker {
     return { fileAuthors: rows.flatMap((item) => item.fileAuthors), suspects: rows.flatMap((item) => item.suspects) }
   }
 
+  /** Starts reading on the reader thread what scoring the repository's stored episodes needs (see readAheadBeside). */
+  private readAheadForScoring(repo: RepoState, round: Round) {
+    const token = randomUUID()
+    const runIds: number[] = []
+    for (const sequence of repo.sequences.values()) for (const row of sequence.episodes) if (!row.likelyFlaky) runIds.push(row.firstRedRunId)
+    const shas = [...round.storedRanges!.values()].flat()
+    round.readAhead = token
+    const args = [token, repo.id, shas, runIds]
+    callBeside(READ_AHEAD_BESIDE, args, async () => (await readAheadBeside(hereReader, token, repo.id, shas, runIds)).value).catch(() => {})
+  }
+
   /**
    * Reads what scoring needs and scores on the reader thread (see scoreBeside), every episode with
    * its id: the file-author rows come as soon as the inputs are read, the suspect rows when scored.
@@ -1589,6 +1608,7 @@ export class Linker {
         ranged: rows.filter((row) => ranged.has(row.id)).map((row) => row.id),
         // A full recompute scores every episode of the repository: they are the whole history.
         storedHistory: !round.forceRanges,
+        readAhead: round.readAhead,
       }
       let handFileAuthors!: (rows: string[]) => void
       const fileAuthors = new Promise<string[]>((resolve) => (handFileAuthors = resolve))

@@ -266,6 +266,46 @@ export interface ScoreRequest {
   ranged: number[]
   /** False when `episodes` are every episode of the repository (see loadSuspectInputs). */
   storedHistory: boolean
+  /** The token of inputs read ahead for this scoring (see readAheadBeside), if any. */
+  readAhead?: string
+}
+
+/**
+ * Inputs read ahead on the reader thread (readAheadBeside), by token, until the scoring they were
+ * read for takes them: what shas and runs they cover, and the inputs.
+ */
+const readAhead = new Map<string, { shas: Set<string>; runIds: Set<number>; inputs: Promise<SuspectInputs> }>()
+
+/**
+ * Starts reading, on the reader thread, what scoring will need for a range's commits `shas` and the
+ * first red runs `runIds` already known (a full recompute's stored episodes, while the caller
+ * plans, with that thread idle), and returns at once: the scoring with the same token (see
+ * scoreBeside) reads only what is missing. Only for a batch that is the whole history (no stored
+ * history is read ahead).
+ */
+export async function readAheadBeside(reader: BesideReader, token: string, repositoryId: string, shas: string[], runIds: number[]): Promise<BesideResult<null>> {
+  const inputs = loadSuspectInputs(tuplesFrom(reader), repositoryId, shas, runIds, new Set(), { storedHistory: false })
+  // A read that fails fails the scoring that takes it.
+  inputs.catch(() => {})
+  // One recompute at a time: whatever an earlier one read ahead and never took is stale now.
+  readAhead.clear()
+  readAhead.set(token, { shas: new Set(shas), runIds: new Set(runIds), inputs })
+  return { value: null }
+}
+
+/** What scoring needs (see loadSuspectInputs), from what was read ahead under `token` when there is any, plus what is missing. */
+async function inputsFor(read: TupleReader, request: ScoreRequest, shas: string[]): Promise<SuspectInputs> {
+  const rewritten = new Set(request.rewritten)
+  const options = { storedHistory: request.storedHistory }
+  const ahead = request.readAhead !== undefined && !request.storedHistory ? readAhead.get(request.readAhead) : undefined
+  if (request.readAhead !== undefined) readAhead.delete(request.readAhead)
+  if (!ahead) return loadSuspectInputs(read, request.repositoryId, shas, request.runIds, rewritten, options)
+  const missingShas = shas.filter((sha) => !ahead.shas.has(sha))
+  const missingRuns = request.runIds.filter((id) => !ahead.runIds.has(id))
+  const [known, rest] = await Promise.all([ahead.inputs, loadSuspectInputs(read, request.repositoryId, missingShas, missingRuns, rewritten, options)])
+  for (const [sha, commit] of rest.commits) known.commits.set(sha, commit)
+  for (const [runId, tests] of rest.failing) known.failing.set(runId, tests)
+  return { commits: known.commits, failing: known.failing, history: rest.history, accepted: rest.accepted }
 }
 
 /**
@@ -276,10 +316,11 @@ export interface ScoreRequest {
  * value.
  */
 export async function scoreBeside(reader: BesideReader, request: ScoreRequest): Promise<BesideResult<string[]>> {
-  const shas = request.episodes.flatMap((episode) => episode.range)
-  const inputs = await loadSuspectInputs(tuplesFrom(reader), request.repositoryId, shas, request.runIds, new Set(request.rewritten), {
-    storedHistory: request.storedHistory,
-  })
+  const inputs = await inputsFor(
+    tuplesFrom(reader),
+    request,
+    request.episodes.flatMap((episode) => episode.range),
+  )
   reader.hand(fileAuthorRows(request.repositoryId, request.episodes, inputs, new Set(request.ranged)))
   return { value: suspectRows(request.episodes, inputs) }
 }
