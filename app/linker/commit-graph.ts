@@ -26,7 +26,7 @@ export class CommitGraph {
   private marks = new Uint8Array(1024)
   private queued = new Uint8Array(1024)
 
-  /** `index`: sha -> id; null to have it built from `shas` when first needed. */
+  /** `built`: the sha index (sha -> id), or null to have it built from `shas` when first needed. */
   constructor(
     private readonly store: GraphStore = createStore(),
     readonly shas: string[] = [],

@@ -316,11 +316,7 @@ async function inputsFor(read: TupleReader, request: ScoreRequest, shas: string[
  * value.
  */
 export async function scoreBeside(reader: BesideReader, request: ScoreRequest): Promise<BesideResult<string[]>> {
-  const inputs = await inputsFor(
-    tuplesFrom(reader),
-    request,
-    request.episodes.flatMap((episode) => episode.range),
-  )
+  const inputs = await inputsFor(tuplesFrom(reader), request, request.episodes.flatMap((episode) => episode.range))
   reader.hand(fileAuthorRows(request.repositoryId, request.episodes, inputs, new Set(request.ranged)))
   return { value: suspectRows(request.episodes, inputs) }
 }
