@@ -205,12 +205,13 @@ type RunTuple = [number, string | null, string, string, number, string, number, 
 const RUN_COLUMNS = sql`json_group_array(json_array(id, branch, name, head_sha, attempt, conclusion, coalesce(completed_at, source_updated_at), provider, external_id))`
 
 // Text, one run per record (fields split by \x1f, records by \x1e, the last field the run's sequence
-// key: see key()), of the runs whose ids lie between the second and third arguments: the fastest way to read 200,000 runs. Written out, not built with
-// drizzle: it may run on the reader thread's connection. Through the (repository) index, whose
-// entries for one repository are in table order, so the table is read front to back; SQLite would
-// pick (repository, branch, name), which visits its pages in branch order (200,000 runs: ~140 ms
-// against ~200). One concat_ws per record rather than sixteen `||` (each a new string): ~25% less
-// time for the reader thread; no field can be null here (concat_ws would leave it out).
+// key: see key()), of the runs whose ids lie between the second and third arguments: the fastest
+// way to read 200,000 runs. Written out, not built with drizzle: it may run on the reader thread's
+// connection. Through the (repository) index, whose entries for one repository are in table order,
+// so the table is read front to back; SQLite would pick (repository, branch, name), which visits its
+// pages in branch order (200,000 runs: ~140 ms against ~200). One concat_ws per record rather than
+// sixteen `||` (each a new string): ~25% less time for the reader thread; no field can be null here
+// (concat_ws would leave it out).
 const ALL_RUNS_SQL = `select group_concat(concat_ws(char(31), id, attempt, coalesce(completed_at, source_updated_at), head_sha, conclusion,
     provider, external_id, branch || char(10) || name), char(30)) as j
   from ci_runs indexed by ci_runs_repository_idx where repository_id = ? and id between ? and ? and status = 'completed' and branch is not null
@@ -1610,14 +1611,13 @@ export class Linker {
         storedHistory: !round.forceRanges,
         readAhead: round.readAhead,
       }
-      let handFileAuthors!: (rows: string[]) => void
-      const fileAuthors = new Promise<string[]>((resolve) => (handFileAuthors = resolve))
-      const onHand = (rows: unknown) => handFileAuthors(rows as string[])
+      const fileAuthors = settleLater<string[]>()
+      const onHand = (rows: unknown) => fileAuthors.resolve(rows as string[])
       const here = async () => (await scoreBeside({ ...hereReader, hand: onHand }, request)).value
       const suspects = callBeside<string[]>(SCORE_BESIDE, [request], here, onHand)
       // Scoring that fails before handing its file authors fails them too.
-      suspects.catch(() => handFileAuthors([]))
-      return { fileAuthors, suspects }
+      suspects.catch(() => fileAuthors.resolve([]))
+      return { fileAuthors: fileAuthors.promise, suspects }
     })
     const settled = <T>(parts: Array<Promise<T[]>>) => {
       const all = Promise.all(parts).then((lists) => lists.flat())
