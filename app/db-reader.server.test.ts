@@ -5,6 +5,7 @@ import { CommitGraph } from './linker/commit-graph'
 import type { RunsAndGraph } from './linker/runs-and-graph'
 
 const READ_RUNS_AND_GRAPH = { module: new URL('./linker/runs-and-graph.ts', import.meta.url), name: 'readRunsAndGraph' }
+const READ_RUNS_AND_FIND_COMMITS = { module: new URL('./linker/runs-and-graph.ts', import.meta.url), name: 'readRunsAndFindCommits' }
 const HAND_THEN_ANSWER = { module: new URL('../tests/helpers/beside.ts', import.meta.url), name: 'handThenAnswer' }
 
 describe('reads beside the caller', () => {
@@ -56,6 +57,31 @@ describe('reads beside the caller', () => {
     expect(graph.range(graph.idOf('b')!, graph.idOf('d')!).ids.map((id) => graph.shas[id])).toEqual(['d', 'c'])
     // Each run's commit, in the order of the runs: 'x' is no commit the graph has seen.
     expect([...parts.commits].map((id) => (id < 0 ? null : graph.shas[id]))).toEqual(['d', null, 'b', 'a'])
+  })
+
+  it('find the commit of each run in a graph the caller holds, its shas sent along', async () => {
+    await getClient().execute('create table if not exists reader_held_runs (id integer not null, sha text not null)')
+    await getClient().execute("insert into reader_held_runs values (1, 'b'), (2, 'p'), (3, 'x'), (4, 'a')")
+    const runs =
+      "select group_concat(concat_ws(char(31), id, 1, 0, sha, 'success', 'github', id, 'main' || char(10) || 'ci'), char(30)) from reader_held_runs where id between ? and ?"
+    // 'p' is only named as a parent: no commit the graph has seen itself, as 'x', which it never heard of.
+    const graph = CommitGraph.build([
+      ['a', 1, ['p']],
+      ['b', 2, ['a']],
+    ])
+    const handed: unknown[] = []
+    const commits = await callBeside<Int32Array>(
+      READ_RUNS_AND_FIND_COMMITS,
+      [runs, [[1, 3], [4, 4]], graph.shas.join('\n'), graph.known.slice(0, graph.size)],
+      async () => {
+        throw new Error('not here')
+      },
+      (text) => handed.push(text),
+    )
+    expect(handed).toHaveLength(2)
+    expect(String(handed[0]).split('\x1e').map((run) => run.split('\x1f')[3])).toEqual(['b', 'p', 'x'])
+    expect(commits).toBeInstanceOf(Int32Array)
+    expect([...commits].map((id) => (id < 0 ? null : graph.shas[id]))).toEqual(['b', null, null, 'a'])
   })
 
   it('hand a part of the answer back before the rest', async () => {

@@ -19,7 +19,7 @@ import { GREEN_CONCLUSIONS, RED_CONCLUSIONS, verdictOf } from './conclusions'
 import { foldTestResults, isLikelyFlaky, loadFailingKeys, loadFlakyKnowledge, rebuildTestOutcomes, readTestFeed, writeTestOutcomes, type FlakyKnowledge, type FoldedTests } from './flaky.server'
 import { chunked, firstRow, json, readTuples, tuplesOn, type Tx } from './sql.server'
 import { enqueueDependentRescores } from './queue.server'
-import { readRunsAndGraph, type RunsAndGraph } from './runs-and-graph'
+import { readRunsAndFindCommits, readRunsAndGraph, type RunsAndGraph } from './runs-and-graph'
 import { compareRunsLatestFirst, planEpisodes, type CommitVerdict, type PlannedEpisode, type RunFacts } from './streaks'
 import { loadSuspectInputs, readAheadBeside, scoreBeside, scoredRows, type EpisodeForScoring, type ScoreRequest, type SuspectInputs } from './suspects.server'
 
@@ -245,17 +245,39 @@ interface GraphArrival {
  * runs-and-graph.ts): the runs' texts come back part by part as they are read, the graph's arrays
  * moved, not copied.
  */
-function loadRunsAndGraphBeside(repositoryId: string, parts: Arg[][]): { texts: Array<Promise<string | null>>; graph: Promise<GraphArrival> } {
+function loadRunsAndGraphBeside(repositoryId: string, parts: Arg[][]): RunsLoading {
+  const args: [string, Arg[][], string, string, Arg[]] = [ALL_RUNS_SQL, parts, GRAPH_COMMITS_SQL, GRAPH_EDGES_SQL, [repositoryId]]
+  return handingBackRuns(parts, (onHand) =>
+    callBeside<RunsAndGraph>(READ_RUNS_AND_GRAPH, [...args], async () => (await readRunsAndGraph({ ...hereReader, hand: onHand }, ...args)).value, onHand).then(
+      ({ store, shas, commits }) => ({ graph: CommitGraph.fromStore(store, shas), runCommits: commits }),
+    ),
+  )
+}
+
+/**
+ * The runs, read on the reader thread as loadRunsAndGraphBeside reads them, for a graph this thread
+ * holds: each run's commit is found there too, in the graph's shas (sent along, a line each).
+ */
+function loadRunsBeside(parts: Arg[][], graph: CommitGraph): RunsLoading {
+  const args: [string, Arg[][], string, Uint8Array] = [ALL_RUNS_SQL, parts, graph.shas.join('\n'), graph.known.slice(0, graph.size)]
+  return handingBackRuns(parts, (onHand) =>
+    callBeside<Int32Array>(READ_RUNS_AND_FIND_COMMITS, [...args], async () => (await readRunsAndFindCommits({ ...hereReader, hand: onHand }, ...args)).value, onHand).then(
+      (runCommits) => ({ graph, runCommits }),
+    ),
+  )
+}
+
+/** The runs' texts as the reader thread hands them back, and the graph that comes after them. */
+interface RunsLoading {
+  texts: Array<Promise<string | null>>
+  graph: Promise<GraphArrival>
+}
+
+/** Starts `load`, whose `onHand` takes each part's text in turn; a load that fails fails the parts not handed back yet too. */
+function handingBackRuns(parts: Arg[][], load: (onHand: (text: unknown) => void) => Promise<GraphArrival>): RunsLoading {
   const texts = parts.map(() => settleLater<string | null>())
   let handed = 0
-  const onHand = (text: unknown) => texts[handed++]?.resolve(text as string)
-  const args: [string, Arg[][], string, string, Arg[]] = [ALL_RUNS_SQL, parts, GRAPH_COMMITS_SQL, GRAPH_EDGES_SQL, [repositoryId]]
-  const here = async () => (await readRunsAndGraph({ ...hereReader, hand: onHand }, ...args)).value
-  const graph = callBeside<RunsAndGraph>(READ_RUNS_AND_GRAPH, [...args], here, onHand).then(({ store, shas, commits }) => ({
-    graph: CommitGraph.fromStore(store, shas),
-    runCommits: commits,
-  }))
-  // A read that fails fails the parts not handed back yet too.
+  const graph = load((text) => texts[handed++]?.resolve(text as string))
   graph.catch((error: unknown) => {
     for (const text of texts.slice(handed)) text.reject(error)
   })
@@ -272,6 +294,7 @@ function settleLater<T>() {
 }
 
 const READ_RUNS_AND_GRAPH: BesideFunction = { module: new URL('./runs-and-graph.ts', import.meta.url), name: 'readRunsAndGraph' }
+const READ_RUNS_AND_FIND_COMMITS: BesideFunction = { module: new URL('./runs-and-graph.ts', import.meta.url), name: 'readRunsAndFindCommits' }
 const SCORE_BESIDE: BesideFunction = { module: new URL('./suspects.server.ts', import.meta.url), name: 'scoreBeside' }
 const READ_AHEAD_BESIDE: BesideFunction = { module: new URL('./suspects.server.ts', import.meta.url), name: 'readAheadBeside' }
 
@@ -1297,13 +1320,11 @@ export class Linker {
       this.repos.delete(repositoryId)
       const graph = await this.graphStillValid(cached)
       // Every run, then the graph (unless there is one to reuse), read on the reader thread, where the
-      // graph is also built and each run's commit found: this thread rebuilds the test outcomes
-      // meanwhile, then turns the runs into one record per commit and workflow while the graph is
-      // built (only placing the records in commit order needs it).
+      // graph is also built and each run's commit found (in the one reused, if so): this thread
+      // rebuilds the test outcomes meanwhile, then turns the runs into one record per commit and
+      // workflow while the graph is built (only placing the records in commit order needs it).
       const parts = await runParts(repositoryId)
-      const { texts: allRuns, graph: graphLoading } = graph
-        ? { texts: readRunParts(parts), graph: Promise.resolve({ graph, runCommits: null }) }
-        : loadRunsAndGraphBeside(repositoryId, parts)
+      const { texts: allRuns, graph: graphLoading } = graph ? loadRunsBeside(parts, graph) : loadRunsAndGraphBeside(repositoryId, parts)
       graphLoading.catch(() => {})
       // Runs normally get their link as they arrive: all are linked again only when some are missing
       // (a first recompute). Counted beside, after the graph: the reader thread would wait meanwhile.
