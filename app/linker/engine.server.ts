@@ -233,10 +233,10 @@ async function loadGraphHere(repositoryId: string): Promise<CommitGraph> {
   return CommitGraph.fromText(commits ?? '', edges ?? '')
 }
 
-/** A graph that arrives for a full recompute, and with it (when read beside) each run's commit id in the order of the runs' text. */
+/** A graph that arrives for a full recompute, and with it each run's commit id in the order of the runs' text. */
 interface GraphArrival {
   graph: CommitGraph
-  runCommits: Int32Array | null
+  runCommits: Int32Array
 }
 
 /**
